@@ -1,0 +1,16 @@
+import type { Db } from '../catalog/db';
+import type { BackendStatus } from '../../shared/contract';
+import type { EventBus } from './events';
+
+/** What every part of the service shares. Created once per process by `createService`. */
+export interface EngineContext {
+  db: Db;
+  dataDir: string;
+  appVersion: string;
+  door: 'electron' | 'web' | 'cli' | 'direct';
+  events: EventBus;
+  /** Filled in when a job first initialises an ML backend in this process. */
+  backend: BackendStatus | null;
+  /** Where bundled resources (samples, base models) live. */
+  resourcesDir: string;
+}

@@ -1,0 +1,96 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { methods, isMethodName, type MethodName, type Output } from '../../shared/contract';
+import { AtelierError, type ErrorPayload } from '../../shared/errors';
+import { openCatalog } from '../catalog/db';
+import { EventBus } from './events';
+import type { EngineContext } from './context';
+import type { Handlers } from './handlers';
+import { appHandlers } from './app';
+import { projectHandlers } from './projects';
+import { appVersion, resourcesDir } from '../files/app-root';
+
+export type DispatchResult = { ok: true; value: unknown } | { ok: false; error: ErrorPayload };
+
+export interface Service {
+  readonly ctx: EngineContext;
+  readonly events: EventBus;
+  /** Validate and run one call from any door. Never throws; errors come back typed. */
+  dispatch(method: unknown, input: unknown): Promise<DispatchResult>;
+  /** Typed in-process call for the CLI and tests (throws AtelierError). */
+  call<M extends MethodName>(method: M, input: unknown): Promise<Output<M>>;
+  close(): Promise<void>;
+}
+
+export interface ServiceOptions {
+  dataDir: string;
+  door: EngineContext['door'];
+  resourcesDir?: string;
+}
+
+export function createService(options: ServiceOptions): Service {
+  const db = openCatalog(options.dataDir);
+  const events = new EventBus();
+  const ctx: EngineContext = {
+    db,
+    dataDir: path.resolve(options.dataDir),
+    appVersion: appVersion(),
+    door: options.door,
+    events,
+    backend: null,
+    resourcesDir: options.resourcesDir ?? resourcesDir(),
+  };
+  const handlers: Handlers = {
+    ...appHandlers(ctx),
+    ...projectHandlers(ctx),
+  };
+
+  async function dispatch(method: unknown, input: unknown): Promise<DispatchResult> {
+    try {
+      return { ok: true, value: await invoke(method, input) };
+    } catch (err) {
+      return { ok: false, error: toErrorPayload(err) };
+    }
+  }
+
+  async function invoke(method: unknown, input: unknown): Promise<unknown> {
+    if (!isMethodName(method)) {
+      throw new AtelierError('unknown_method', `There is no method called ${JSON.stringify(String(method).slice(0, 80))}.`);
+    }
+    const def = methods[method];
+    const parsed = def.input.safeParse(input ?? {});
+    if (!parsed.success) throw new AtelierError('bad_request', describeIssues(method, parsed.error), { issues: parsed.error.issues.slice(0, 10) });
+    const handler = handlers[method] as (i: unknown) => unknown;
+    const value = await handler(parsed.data);
+    // The output schema is the contract's promise to clients; a mismatch is our bug, caught here.
+    const checked = def.output.safeParse(value);
+    if (!checked.success) {
+      throw new AtelierError('internal', `The engine produced an invalid ${method} result: ${z.prettifyError(checked.error).slice(0, 500)}`);
+    }
+    return checked.data;
+  }
+
+  return {
+    ctx,
+    events,
+    dispatch,
+    call: async <M extends MethodName>(method: M, input: unknown) => (await invoke(method, input)) as Output<M>,
+    close: async () => {
+      db.close();
+    },
+  };
+}
+
+function describeIssues(method: string, error: z.ZodError): string {
+  const first = error.issues[0];
+  if (!first) return `Invalid input for ${method}.`;
+  const where = first.path.length ? ` at ${first.path.map(String).join('.').slice(0, 80)}` : '';
+  return `Invalid input for ${method}${where}: ${first.message.slice(0, 200)}`;
+}
+
+export function toErrorPayload(err: unknown): ErrorPayload {
+  if (err instanceof AtelierError) return err.toPayload();
+  // An unexpected error: keep the message (it helps users report bugs) but not the stack.
+  const message = err instanceof Error ? err.message : String(err);
+  return { code: 'internal', message: `Something went wrong inside Atelier: ${message.slice(0, 500)}` };
+}
