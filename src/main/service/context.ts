@@ -1,6 +1,7 @@
 import type { Db } from '../catalog/db';
 import type { BackendStatus } from '../../shared/contract';
 import type { EventBus } from './events';
+import type { JobRunner } from '../jobs/runner';
 
 /** What every part of the service shares. Created once per process by `createService`. */
 export interface EngineContext {
@@ -11,6 +12,7 @@ export interface EngineContext {
   events: EventBus;
   /** Filled in when a job first initialises an ML backend in this process. */
   backend: BackendStatus | null;
+  jobs: JobRunner;
   /** Where bundled resources (samples, base models) live. */
   resourcesDir: string;
 }

@@ -3,11 +3,14 @@ import { z } from 'zod';
 import { methods, isMethodName, type MethodName, type Output } from '../../shared/contract';
 import { AtelierError, type ErrorPayload } from '../../shared/errors';
 import { openCatalog } from '../catalog/db';
+import { sweepInterruptedJobs } from '../catalog/jobs';
+import { JobRunner } from '../jobs/runner';
 import { EventBus } from './events';
 import type { EngineContext } from './context';
 import type { Handlers } from './handlers';
 import { appHandlers } from './app';
 import { projectHandlers } from './projects';
+import { jobHandlers } from './jobs';
 import { appVersion, resourcesDir } from '../files/app-root';
 
 export type DispatchResult = { ok: true; value: unknown } | { ok: false; error: ErrorPayload };
@@ -31,6 +34,8 @@ export interface ServiceOptions {
 export function createService(options: ServiceOptions): Service {
   const db = openCatalog(options.dataDir);
   const events = new EventBus();
+  // Work left running by a process that died (kill -9, crash) is marked interrupted before anyone looks.
+  sweepInterruptedJobs(db);
   const ctx: EngineContext = {
     db,
     dataDir: path.resolve(options.dataDir),
@@ -38,11 +43,13 @@ export function createService(options: ServiceOptions): Service {
     door: options.door,
     events,
     backend: null,
+    jobs: new JobRunner(db, events),
     resourcesDir: options.resourcesDir ?? resourcesDir(),
   };
   const handlers: Handlers = {
     ...appHandlers(ctx),
     ...projectHandlers(ctx),
+    ...jobHandlers(ctx),
   };
 
   async function dispatch(method: unknown, input: unknown): Promise<DispatchResult> {
@@ -76,6 +83,7 @@ export function createService(options: ServiceOptions): Service {
     dispatch,
     call: async <M extends MethodName>(method: M, input: unknown) => (await invoke(method, input)) as Output<M>,
     close: async () => {
+      await ctx.jobs.shutdown();
       db.close();
     },
   };

@@ -6,10 +6,12 @@ import type { z } from 'zod';
 import type { MethodDef } from './define';
 import { appMethods } from './app';
 import { projectMethods } from './projects';
+import { jobMethods } from './jobs';
 
 export const methods = {
   ...appMethods,
   ...projectMethods,
+  ...jobMethods,
 } satisfies Record<string, MethodDef>;
 
 export type Methods = typeof methods;
@@ -27,4 +29,5 @@ export function isMethodName(name: unknown): name is MethodName {
 export * from './common';
 export * from './app';
 export * from './projects';
+export * from './jobs';
 export type { MethodDef } from './define';
