@@ -7,6 +7,11 @@ import { defineConfig } from '@playwright/test';
  */
 export const CHROMIUM_PATH = process.env.ATELIER_CHROMIUM ?? '/usr/bin/chromium';
 
+const chromiumLaunch = {
+  executablePath: CHROMIUM_PATH,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+};
+
 export default defineConfig({
   testDir: 'tests/e2e',
   outputDir: 'test-results/artifacts',
@@ -27,15 +32,15 @@ export default defineConfig({
       name: 'chromium',
       use: {
         browserName: 'chromium',
-        launchOptions: {
-          executablePath: CHROMIUM_PATH,
-          args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-        },
+        launchOptions: chromiumLaunch,
       },
     },
     {
       name: 'electron',
       metadata: { door: 'electron' },
+      // The fixture skips this project where no Electron binary exists; its worker still starts a
+      // browser fixture, so point it at the same system Chromium rather than a Playwright download.
+      use: { browserName: 'chromium', launchOptions: chromiumLaunch },
     },
   ],
 });

@@ -2,6 +2,14 @@ import { Command, CommanderError } from 'commander';
 import { appVersion } from '../files/app-root';
 import { registerProjectCommands } from './projects';
 import { registerServeCommand } from './serve';
+import { registerGenerateCommand } from './generate';
+import { registerGalleryCommands } from './gallery';
+import { registerTrainCommands } from './train';
+import { registerBenchCommand } from './bench';
+import { registerImportCommand } from './import';
+import { registerDatasetCommands } from './datasets';
+import { registerBackupCommands } from './backup';
+import { registerExportCommands } from './export';
 import type { GlobalOptions } from './output';
 
 /**
@@ -22,6 +30,15 @@ export async function main(argv: string[]): Promise<void> {
 
   registerServeCommand(program, globals);
   registerProjectCommands(program, globals);
+  registerGenerateCommand(program, globals);
+  registerGalleryCommands(program, globals);
+  registerImportCommand(program, globals);
+  registerDatasetCommands(program, globals);
+  registerTrainCommands(program, globals);
+  registerBenchCommand(program, globals);
+  registerBackupCommands(program, globals);
+  // After the training commands: adds export/import to their `models` command.
+  registerExportCommands(program, globals);
 
   // Let every subcommand accept the global options after its own name too.
   for (const cmd of allCommands(program)) {

@@ -118,7 +118,7 @@ export class JobRunner {
               break;
             }
             case 'result':
-              outcome = { status: 'done', result: (msg as { value: unknown }).value };
+              outcome = { status: (msg as { status?: JobStatus }).status ?? 'done', result: (msg as { value: unknown }).value };
               lingerThenTerminate();
               break;
             case 'error': {

@@ -9,7 +9,7 @@ import { AtelierError } from '../../shared/errors';
 export class JobChannel<TData = unknown> {
   readonly data: TData = workerData as TData;
   private paused = false;
-  private ending: 'cancel' | 'stop' | null = null;
+  private ending: 'cancel' | 'stop' | 'finish' | null = null;
   private wake: (() => void) | null = null;
 
   constructor() {
@@ -18,7 +18,7 @@ export class JobChannel<TData = unknown> {
       if (msg?.type !== 'control') return;
       if (msg.action === 'pause') this.paused = true;
       if (msg.action === 'resume') this.paused = false;
-      if (msg.action === 'cancel' || msg.action === 'stop') this.ending = msg.action;
+      if (msg.action === 'cancel' || msg.action === 'stop' || msg.action === 'finish') this.ending = msg.action;
       this.wake?.();
     });
   }
@@ -31,8 +31,8 @@ export class JobChannel<TData = unknown> {
     this.post({ type: 'progress', done, total, message });
   }
 
-  /** 'cancel' or 'stop' once asked; the job should wind down (stop = save state first). */
-  get endRequested(): 'cancel' | 'stop' | null {
+  /** Set once asked to end; the job should wind down (stop and finish save their state first). */
+  get endRequested(): 'cancel' | 'stop' | 'finish' | null {
     return this.ending;
   }
 
@@ -40,7 +40,7 @@ export class JobChannel<TData = unknown> {
    * Yield to the event loop (so control messages arrive), and block here while paused. Call it at
    * every safe point. Returns the end request, if any.
    */
-  async checkpoint(onPause?: () => void | Promise<void>): Promise<'cancel' | 'stop' | null> {
+  async checkpoint(onPause?: () => void | Promise<void>): Promise<'cancel' | 'stop' | 'finish' | null> {
     await new Promise<void>((r) => setImmediate(r));
     if (this.paused && !this.ending) {
       await onPause?.();
@@ -53,8 +53,8 @@ export class JobChannel<TData = unknown> {
   }
 
   /** Report the result; the worker then exits once its remaining work (if any) is done. */
-  finish(value: unknown): void {
-    this.post({ type: 'result', value });
+  finish(value: unknown, status?: 'done' | 'interrupted' | 'cancelled'): void {
+    this.post({ type: 'result', value, status });
     this.release();
   }
 

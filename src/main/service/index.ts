@@ -11,7 +11,17 @@ import type { Handlers } from './handlers';
 import { appHandlers } from './app';
 import { projectHandlers } from './projects';
 import { jobHandlers } from './jobs';
+import { generateHandlers } from './generate';
+import { generateTextHandlers } from './generate-text';
+import { galleryHandlers } from './gallery';
+import { sweepPendingGenerations } from '../catalog/generations';
+import { runHandlers } from './runs';
+import { exportHandlers } from './export';
+import { datasetHandlers } from './datasets';
+import { runEstimateHandlers } from './runs-estimate';
+import { sweepInterruptedRuns } from '../catalog/runs';
 import { appVersion, resourcesDir } from '../files/app-root';
+import { diskFullError } from '../files/disk-full';
 
 export type DispatchResult = { ok: true; value: unknown } | { ok: false; error: ErrorPayload };
 
@@ -36,6 +46,8 @@ export function createService(options: ServiceOptions): Service {
   const events = new EventBus();
   // Work left running by a process that died (kill -9, crash) is marked interrupted before anyone looks.
   sweepInterruptedJobs(db);
+  sweepPendingGenerations(db);
+  sweepInterruptedRuns(db);
   const ctx: EngineContext = {
     db,
     dataDir: path.resolve(options.dataDir),
@@ -50,6 +62,13 @@ export function createService(options: ServiceOptions): Service {
     ...appHandlers(ctx),
     ...projectHandlers(ctx),
     ...jobHandlers(ctx),
+    ...generateHandlers(ctx),
+    ...generateTextHandlers(ctx),
+    ...galleryHandlers(ctx),
+    ...runHandlers(ctx),
+    ...datasetHandlers(ctx),
+    ...runEstimateHandlers(ctx),
+    ...exportHandlers(ctx),
   };
 
   async function dispatch(method: unknown, input: unknown): Promise<DispatchResult> {
@@ -98,6 +117,8 @@ function describeIssues(method: string, error: z.ZodError): string {
 
 export function toErrorPayload(err: unknown): ErrorPayload {
   if (err instanceof AtelierError) return err.toPayload();
+  const full = diskFullError(err);
+  if (full) return full.toPayload();
   // An unexpected error: keep the message (it helps users report bugs) but not the stack.
   const message = err instanceof Error ? err.message : String(err);
   return { code: 'internal', message: `Something went wrong inside Atelier: ${message.slice(0, 500)}` };

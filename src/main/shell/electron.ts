@@ -5,8 +5,10 @@
 import path from 'node:path';
 import fs from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { app, BrowserWindow, ipcMain, Menu, net, protocol, session, shell, type MenuItemConstructorOptions, type WebContents } from 'electron';
+import { app, BrowserWindow, clipboard, ipcMain, Menu, nativeImage, net, protocol, session, shell, type MenuItemConstructorOptions, type WebContents } from 'electron';
 import { createService, type Service } from '../service';
+import { attachDesktop } from '../service/export';
+import { AtelierError } from '../../shared/errors';
 import { containedPath } from '../files/contain';
 import { CSP } from '../web/host';
 
@@ -146,6 +148,22 @@ void app.whenReady().then(() => {
   const dataDir = process.env.ATELIER_DATA_DIR ?? app.getPath('userData');
   service = createService({ dataDir, door: 'electron' });
   registerProtocol(service.ctx.dataDir);
+  // Export's desktop-only actions (export.reveal / export.copy / export.drag). The service only ever
+  // passes paths of files it recorded as exported.
+  attachDesktop(service.ctx, {
+    reveal: (file) => shell.showItemInFolder(file),
+    copyImage: (file) => {
+      const image = nativeImage.createFromPath(file);
+      if (image.isEmpty()) throw new AtelierError('unsupported', 'This image format cannot be copied to the clipboard; use Show in folder instead.');
+      clipboard.writeImage(image);
+    },
+    startDrag: (file) => {
+      const image = nativeImage.createFromPath(file);
+      // startDrag needs a non-empty icon; files that are not images (zip, svg) get a plain square.
+      const icon = image.isEmpty() ? nativeImage.createFromBitmap(Buffer.alloc(32 * 32 * 4, 0xaa), { width: 32, height: 32 }) : image.resize({ width: 64 });
+      mainWindow?.webContents.startDrag({ file, icon });
+    },
+  });
 
   // No web permission (camera, notifications, geolocation…) is ever granted.
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));

@@ -6,6 +6,7 @@ import type { Service } from '../service';
 import type { ErrorPayload } from '../../shared/errors';
 import { checkOrigin, checkRequest, cookieName, newToken } from './auth';
 import { serveFile } from './static';
+import { handleUpload } from './upload';
 
 /**
  * The headless door: the same service as the desktop app, over HTTP + WebSocket on loopback only.
@@ -13,6 +14,7 @@ import { serveFile } from './static';
  *   GET  /?token=T      hands the token to the browser as an HttpOnly cookie, then redirects to /
  *   GET  /…             the built renderer (index.html for unknown paths: client-side views)
  *   GET  /media/<path>  a file from the data folder (contained)
+ *   POST /api/upload    ?id=&path= one file streamed to staging (see upload.ts)
  *   POST /api/call      {"method","input"} → {"ok":true,"value"} | {"ok":false,"error"}
  *   WS   /ws            {"id","method","input"} → {"id","ok","value"|"error"}; pushes {"event","payload"}
  */
@@ -103,6 +105,10 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
         ...SECURITY_HEADERS,
       });
       res.end();
+      return;
+    }
+    if (url.pathname === '/api/upload') {
+      await handleUpload(req, res, url, service.ctx.dataDir, SECURITY_HEADERS, checkOrigin(req, port));
       return;
     }
     if (url.pathname === '/api/call') {

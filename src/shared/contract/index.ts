@@ -7,11 +7,25 @@ import type { MethodDef } from './define';
 import { appMethods } from './app';
 import { projectMethods } from './projects';
 import { jobMethods } from './jobs';
+import { generateMethods } from './generate';
+import { generateTextMethods } from './generate-text';
+import { galleryMethods } from './gallery';
+import { runMethods } from './runs';
+import { exportMethods } from './export';
+import { runEstimateMethods } from './runs-estimate';
+import { datasetMethods } from './datasets';
 
 export const methods = {
   ...appMethods,
   ...projectMethods,
   ...jobMethods,
+  ...generateMethods,
+  ...generateTextMethods,
+  ...galleryMethods,
+  ...runMethods,
+  ...runEstimateMethods,
+  ...datasetMethods,
+  ...exportMethods,
 } satisfies Record<string, MethodDef>;
 
 export type Methods = typeof methods;
@@ -30,4 +44,11 @@ export * from './common';
 export * from './app';
 export * from './projects';
 export * from './jobs';
+export * from './generate';
+export * from './generate-text';
+export * from './gallery';
+export * from './runs';
+export * from './runs-estimate';
+export * from './datasets';
+export * from './export';
 export type { MethodDef } from './define';

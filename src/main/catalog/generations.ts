@@ -1,0 +1,429 @@
+/**
+ * Generations: what Create made, with everything that reproduces it, and the gallery's queries over
+ * them (filters, full-text search through search_fts, stars, tags, trash).
+ *
+ * A generation row is inserted *pending* (file NULL, hidden from the gallery), the PNG (for a text
+ * generation, a .txt of its text) is written atomically at its id's path, then the row is pointed at it;
+ * so no row ever names a missing file and concurrent processes never fight over an id. Pending rows left by a crash are swept at start-up.
+ */
+import type { Db } from './db';
+import type { GalleryFacets, GalleryFilter, GalleryItem, GalleryPage, Generation } from '../../shared/contract';
+import { AtelierError } from '../../shared/errors';
+
+export interface NewGeneration {
+  projectId: number;
+  kind: 'image' | 'text';
+  modelId: number | null;
+  runId: number | null;
+  checkpointId: number | null;
+  checkpointSha256: string;
+  step: number;
+  seed: number;
+  prompt: string;
+  params: Record<string, unknown>;
+  backend: string;
+  appVersion: string;
+  label: string | null;
+  text?: string | null;
+}
+
+interface Raw {
+  id: number;
+  project_id: number;
+  kind: 'image' | 'text';
+  model_id: number | null;
+  run_id: number | null;
+  checkpoint_id: number | null;
+  checkpoint_sha256: string;
+  step: number;
+  seed: number;
+  prompt: string;
+  params_json: string;
+  backend: string;
+  app_version: string;
+  file: string | null;
+  text: string | null;
+  width: number | null;
+  height: number | null;
+  label: string | null;
+  nearest_item_id: number | null;
+  nearest_distance: number | null;
+  memorised: number;
+  starred: number;
+  trashed_at: number | null;
+  created_at: number;
+}
+
+export function insertPendingGeneration(db: Db, g: NewGeneration, now = Date.now()): number {
+  const info = db
+    .prepare(
+      `INSERT INTO generation (project_id, kind, model_id, run_id, checkpoint_id, checkpoint_sha256, step, seed, prompt,
+         params_json, backend, app_version, file, text, label, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)`,
+    )
+    .run(
+      g.projectId,
+      g.kind,
+      g.modelId,
+      g.runId,
+      g.checkpointId,
+      g.checkpointSha256,
+      g.step,
+      g.seed,
+      g.prompt,
+      JSON.stringify(g.params),
+      g.backend,
+      g.appVersion,
+      g.text ?? null,
+      g.label,
+      now,
+    );
+  return Number(info.lastInsertRowid);
+}
+
+/** The file now exists, complete: show the generation (and index it for search). Text generations have no size. */
+export function completeGeneration(db: Db, id: number, file: string, width: number | null, height: number | null): void {
+  db.transaction(() => {
+    const n = db.prepare('UPDATE generation SET file = ?, width = ?, height = ? WHERE id = ? AND file IS NULL').run(file, width, height, id).changes;
+    // A pending row has no search row yet, so this is a plain insert (no scan of the index).
+    if (n === 1) indexNew(db, id);
+  })();
+}
+
+/** The writing failed: the pending row goes (nothing points at a file). */
+export function dropPendingGeneration(db: Db, id: number): void {
+  db.prepare('DELETE FROM generation WHERE id = ? AND file IS NULL').run(id);
+}
+
+export function setNearest(db: Db, id: number, itemId: number | null, distance: number, memorised: boolean): void {
+  db.prepare('UPDATE generation SET nearest_item_id = ?, nearest_distance = ?, memorised = ? WHERE id = ?').run(itemId, distance, memorised ? 1 : 0, id);
+}
+
+/**
+ * Pending rows older than `olderThanMs` belong to a process that died mid-write. Text generations go
+ * through the same pending → complete steps (their text is written as a .txt file), so they are swept too.
+ */
+export function sweepPendingGenerations(db: Db, olderThanMs = 10 * 60_000, now = Date.now()): number {
+  return db.prepare('DELETE FROM generation WHERE file IS NULL AND created_at < ?').run(now - olderThanMs).changes;
+}
+
+function getRaw(db: Db, id: number): Raw {
+  const r = db.prepare('SELECT * FROM generation WHERE id = ?').get(id) as Raw | undefined;
+  if (!r) throw new AtelierError('not_found', `There is no generation with id ${id}.`);
+  return r;
+}
+
+export function generationProjectId(db: Db, id: number): number {
+  return getRaw(db, id).project_id;
+}
+
+/** The raw stored record, for reproducing it (params carry the latent). */
+export function getGenerationRecord(db: Db, id: number): { params: Record<string, unknown>; file: string | null; projectId: number; checkpointId: number | null; checkpointSha256: string; modelId: number | null; backend: string; seed: number; prompt: string } {
+  const r = getRaw(db, id);
+  return {
+    params: JSON.parse(r.params_json) as Record<string, unknown>,
+    file: r.file,
+    projectId: r.project_id,
+    checkpointId: r.checkpoint_id,
+    checkpointSha256: r.checkpoint_sha256,
+    modelId: r.model_id,
+    backend: r.backend,
+    seed: r.seed,
+    prompt: r.prompt,
+  };
+}
+
+export function getGeneration(db: Db, id: number): Generation {
+  const r = getRaw(db, id);
+  const model = r.model_id !== null ? (db.prepare('SELECT name, family FROM model WHERE id = ?').get(r.model_id) as { name: string; family: string } | undefined) : undefined;
+  const nearestFile =
+    r.nearest_item_id !== null ? ((db.prepare('SELECT coalesce(thumb, file) AS f FROM item WHERE id = ?').get(r.nearest_item_id) as { f: string } | undefined)?.f ?? null) : null;
+  const params = JSON.parse(r.params_json) as Record<string, unknown>;
+  const guard = (params.guard ?? null) as { threshold?: number } | null;
+  return {
+    id: r.id,
+    projectId: r.project_id,
+    kind: r.kind,
+    modelId: r.model_id,
+    modelName: model?.name ?? (typeof params.modelName === 'string' ? params.modelName : null),
+    family: model?.family ?? (typeof params.family === 'string' ? params.family : null),
+    runId: r.run_id,
+    checkpointId: r.checkpoint_id,
+    checkpointSha256: r.checkpoint_sha256,
+    step: r.step,
+    seed: r.seed,
+    prompt: r.prompt,
+    params,
+    backend: r.backend,
+    appVersion: r.app_version,
+    file: r.file,
+    text: r.text,
+    width: r.width,
+    height: r.height,
+    label: r.label,
+    nearest: r.nearest_distance !== null ? { itemId: r.nearest_item_id, distance: r.nearest_distance, file: nearestFile, threshold: guard?.threshold ?? null } : null,
+    memorised: r.memorised === 1,
+    starred: r.starred === 1,
+    trashedAt: r.trashed_at,
+    createdAt: r.created_at,
+    tags: generationTags(db, id),
+    boards: db
+      .prepare('SELECT b.id, b.name FROM board_item bi JOIN board b ON b.id = bi.board_id WHERE bi.generation_id = ? ORDER BY b.name COLLATE NOCASE')
+      .all(id) as Array<{ id: number; name: string }>,
+  };
+}
+
+export function generationTags(db: Db, id: number): string[] {
+  return (db.prepare('SELECT t.name FROM generation_tag gt JOIN tag t ON t.id = gt.tag_id WHERE gt.generation_id = ? ORDER BY t.name COLLATE NOCASE').all(id) as Array<{ name: string }>).map(
+    (r) => r.name,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Search index: one search_fts row per visible generation (kind 'generation'), rebuilt from its sources
+// whenever they change.
+
+export function refreshSearch(db: Db, id: number): void {
+  refreshSearchMany(db, [id]);
+}
+
+/** Rebuild the search rows of many generations (one scan of the index per 500 ids, not one per id). */
+export function refreshSearchMany(db: Db, ids: number[]): void {
+  const select = db.prepare(SEARCH_SOURCE);
+  const insert = db.prepare("INSERT INTO search_fts (body, kind, ref_id, project_id) VALUES (?, 'generation', ?, ?)");
+  chunked(ids, (chunk, marks) => {
+    // kind/ref_id are unindexed columns: one scan of the index per chunk, not per id.
+    db.prepare(`DELETE FROM search_fts WHERE kind = 'generation' AND ref_id IN (${marks})`).run(...chunk);
+    for (const id of chunk) {
+      const r = select.get(id) as SearchSource | undefined;
+      if (r && r.file !== null) insert.run(searchBody(r), id, r.project_id);
+    }
+  });
+}
+
+interface SearchSource {
+  project_id: number;
+  prompt: string;
+  text: string | null;
+  label: string | null;
+  file: string | null;
+  model_name: string | null;
+  family: string | null;
+  tags: string | null;
+}
+
+const SEARCH_SOURCE = `SELECT g.project_id, g.prompt, g.text, g.label, g.file, m.name AS model_name, m.family,
+    (SELECT group_concat(t.name, ' ') FROM generation_tag gt JOIN tag t ON t.id = gt.tag_id WHERE gt.generation_id = g.id) AS tags
+  FROM generation g LEFT JOIN model m ON m.id = g.model_id WHERE g.id = ?`;
+
+function searchBody(r: SearchSource): string {
+  // A text generation's text is searchable like a prompt.
+  return [r.prompt, r.text, r.tags, r.label, r.model_name, r.family].filter(Boolean).join(' \n ');
+}
+
+function indexNew(db: Db, id: number): void {
+  const r = db.prepare(SEARCH_SOURCE).get(id) as SearchSource | undefined;
+  if (r) db.prepare("INSERT INTO search_fts (body, kind, ref_id, project_id) VALUES (?, 'generation', ?, ?)").run(searchBody(r), id, r.project_id);
+}
+
+/** A user's search text → an FTS5 query: every word must appear (as a prefix), punctuation ignored. */
+export function ftsQuery(text: string): string | null {
+  const words = text.match(/[\p{L}\p{N}]+/gu);
+  if (!words || words.length === 0) return null;
+  return words.slice(0, 16).map((w) => `"${w.replace(/"/g, '')}"*`).join(' ');
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Gallery queries.
+
+function where(f: GalleryFilter): { sql: string; args: unknown[] } {
+  const conds = ['g.project_id = ?', 'g.file IS NOT NULL', f.trashed ? 'g.trashed_at IS NOT NULL' : 'g.trashed_at IS NULL'];
+  const args: unknown[] = [f.projectId];
+  const q = ftsQuery(f.query);
+  if (f.query.trim() && q === null) conds.push('0'); // only punctuation: nothing can match
+  if (q !== null) {
+    conds.push("g.id IN (SELECT ref_id FROM search_fts WHERE search_fts MATCH ? AND kind = 'generation' AND project_id = ?)");
+    args.push(q, f.projectId);
+  }
+  if (f.modelId !== undefined) {
+    conds.push('g.model_id = ?');
+    args.push(f.modelId);
+  }
+  if (f.runId !== undefined) {
+    conds.push('g.run_id = ?');
+    args.push(f.runId);
+  }
+  if (f.stepMin !== undefined) {
+    conds.push('g.step >= ?');
+    args.push(f.stepMin);
+  }
+  if (f.stepMax !== undefined) {
+    conds.push('g.step <= ?');
+    args.push(f.stepMax);
+  }
+  if (f.label !== undefined) {
+    conds.push('g.label = ? COLLATE NOCASE');
+    args.push(f.label);
+  }
+  if (f.seed !== undefined) {
+    conds.push('g.seed = ?');
+    args.push(f.seed);
+  }
+  if (f.from !== undefined) {
+    conds.push('g.created_at >= ?');
+    args.push(f.from);
+  }
+  if (f.to !== undefined) {
+    conds.push('g.created_at <= ?');
+    args.push(f.to);
+  }
+  if (f.starred !== undefined) conds.push(f.starred ? 'g.starred = 1' : 'g.starred = 0');
+  if (f.memorised !== undefined) conds.push(f.memorised ? 'g.memorised = 1' : 'g.memorised = 0');
+  if (f.boardId !== undefined) {
+    conds.push('g.id IN (SELECT generation_id FROM board_item WHERE board_id = ?)');
+    args.push(f.boardId);
+  }
+  if (f.tag !== undefined) {
+    conds.push('g.id IN (SELECT gt.generation_id FROM generation_tag gt JOIN tag t ON t.id = gt.tag_id WHERE t.name = ? COLLATE NOCASE)');
+    args.push(f.tag);
+  }
+  return { sql: conds.join(' AND '), args };
+}
+
+const order = (f: GalleryFilter) => (f.sort === 'oldest' ? 'g.id ASC' : 'g.id DESC');
+
+interface ItemRaw {
+  id: number;
+  kind: 'image' | 'text';
+  text: string | null;
+  file: string | null;
+  width: number | null;
+  height: number | null;
+  seed: number;
+  step: number;
+  starred: number;
+  memorised: number;
+  trashed_at: number | null;
+  created_at: number;
+}
+
+const toItem = (r: ItemRaw): GalleryItem => ({
+  id: r.id,
+  file: r.file,
+  width: r.width,
+  height: r.height,
+  seed: r.seed,
+  step: r.step,
+  starred: r.starred === 1,
+  memorised: r.memorised === 1,
+  trashed: r.trashed_at !== null,
+  createdAt: r.created_at,
+  kind: r.kind,
+  text: r.text,
+});
+
+/** Characters of a text generation's text a grid cell gets (a card shows a few lines). */
+export const TEXT_PREVIEW = 280;
+
+export function listGallery(db: Db, f: GalleryFilter, offset: number, limit: number): GalleryPage {
+  const w = where(f);
+  const total = (db.prepare(`SELECT count(*) AS n FROM generation g WHERE ${w.sql}`).get(...w.args) as { n: number }).n;
+  const rows = db
+    .prepare(
+      `SELECT g.id, g.kind, substr(g.text, 1, ${TEXT_PREVIEW}) AS text, g.file, g.width, g.height, g.seed, g.step, g.starred, g.memorised, g.trashed_at, g.created_at
+       FROM generation g WHERE ${w.sql} ORDER BY ${order(f)} LIMIT ? OFFSET ?`,
+    )
+    .all(...w.args, limit, offset) as ItemRaw[];
+  return { total, offset, items: rows.map(toItem) };
+}
+
+export function galleryIds(db: Db, f: GalleryFilter): number[] {
+  const w = where(f);
+  return (db.prepare(`SELECT g.id FROM generation g WHERE ${w.sql} ORDER BY ${order(f)}`).pluck().all(...w.args) as number[]);
+}
+
+export function galleryFacets(db: Db, projectId: number): GalleryFacets {
+  const live = 'g.project_id = ? AND g.file IS NOT NULL AND g.trashed_at IS NULL';
+  return {
+    models: db
+      .prepare(`SELECT m.id, m.name, count(*) AS count FROM generation g JOIN model m ON m.id = g.model_id WHERE ${live} GROUP BY m.id ORDER BY m.id DESC`)
+      .all(projectId) as GalleryFacets['models'],
+    runs: db
+      .prepare(`SELECT r.id, r.name, count(*) AS count FROM generation g JOIN run r ON r.id = g.run_id WHERE ${live} GROUP BY r.id ORDER BY r.id DESC`)
+      .all(projectId) as GalleryFacets['runs'],
+    labels: db.prepare(`SELECT DISTINCT g.label FROM generation g WHERE ${live} AND g.label IS NOT NULL ORDER BY g.label`).pluck().all(projectId) as string[],
+    tags: db
+      .prepare(`SELECT DISTINCT t.name FROM generation g JOIN generation_tag gt ON gt.generation_id = g.id JOIN tag t ON t.id = gt.tag_id WHERE ${live} ORDER BY t.name COLLATE NOCASE`)
+      .pluck()
+      .all(projectId) as string[],
+    steps: db.prepare(`SELECT DISTINCT g.step FROM generation g WHERE ${live} ORDER BY g.step`).pluck().all(projectId) as number[],
+    trashed: (db.prepare('SELECT count(*) FROM generation g WHERE g.project_id = ? AND g.file IS NOT NULL AND g.trashed_at IS NOT NULL').pluck().get(projectId) as number) ?? 0,
+  };
+}
+
+/** Run `fn` over ids in chunks (SQLite limits bound parameters). */
+function chunked(ids: number[], fn: (chunk: number[], marks: string) => void): void {
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500);
+    fn(chunk, chunk.map(() => '?').join(','));
+  }
+}
+
+/** Every id must exist; returns the projects they belong to (for change events). */
+export function assertGenerations(db: Db, ids: number[]): number[] {
+  const projects = new Set<number>();
+  let found = 0;
+  chunked(ids, (chunk, marks) => {
+    const rows = db.prepare(`SELECT id, project_id FROM generation WHERE id IN (${marks})`).all(...chunk) as Array<{ id: number; project_id: number }>;
+    found += rows.length;
+    for (const r of rows) projects.add(r.project_id);
+  });
+  if (found !== new Set(ids).size) throw new AtelierError('not_found', 'Some of those generations do not exist (any more).');
+  return [...projects];
+}
+
+export function setStarred(db: Db, ids: number[], starred: boolean): void {
+  db.transaction(() => chunked(ids, (chunk, marks) => db.prepare(`UPDATE generation SET starred = ? WHERE id IN (${marks})`).run(starred ? 1 : 0, ...chunk)))();
+}
+
+export function setTrashed(db: Db, ids: number[], trashed: boolean, now = Date.now()): void {
+  db.transaction(() =>
+    chunked(ids, (chunk, marks) =>
+      trashed
+        ? db.prepare(`UPDATE generation SET trashed_at = ? WHERE trashed_at IS NULL AND id IN (${marks})`).run(now, ...chunk)
+        : db.prepare(`UPDATE generation SET trashed_at = NULL WHERE id IN (${marks})`).run(...chunk),
+    ),
+  )();
+}
+
+export function tagGenerations(db: Db, ids: number[], add: string[], remove: string[]): void {
+  db.transaction(() => {
+    const tagId = (name: string): number => {
+      const row = db.prepare('SELECT id FROM tag WHERE name = ? COLLATE NOCASE').get(name) as { id: number } | undefined;
+      return row ? row.id : Number(db.prepare('INSERT INTO tag (name) VALUES (?)').run(name).lastInsertRowid);
+    };
+    const insert = db.prepare('INSERT OR IGNORE INTO generation_tag (generation_id, tag_id) VALUES (?, ?)');
+    const del = db.prepare('DELETE FROM generation_tag WHERE generation_id = ? AND tag_id = (SELECT id FROM tag WHERE name = ? COLLATE NOCASE)');
+    const addIds = add.map(tagId);
+    for (const id of ids) {
+      for (const t of addIds) insert.run(id, t);
+      for (const name of remove) del.run(id, name);
+    }
+    refreshSearchMany(db, ids);
+  })();
+}
+
+/** Trashed generations of a project: their rows go now, and the files they named are returned for removal. */
+export function deleteTrashed(db: Db, projectId: number): string[] {
+  return db.transaction(() => {
+    const rows = db.prepare('SELECT id, file FROM generation WHERE project_id = ? AND trashed_at IS NOT NULL').all(projectId) as Array<{ id: number; file: string | null }>;
+    chunked(
+      rows.map((r) => r.id),
+      (chunk, marks) => {
+        db.prepare(`DELETE FROM search_fts WHERE kind = 'generation' AND ref_id IN (${marks})`).run(...chunk);
+        db.prepare(`DELETE FROM generation WHERE id IN (${marks})`).run(...chunk);
+      },
+    );
+    return rows.map((r) => r.file).filter((f): f is string => f !== null);
+  })();
+}

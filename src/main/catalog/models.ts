@@ -1,0 +1,70 @@
+import type { Db } from './db';
+import { AtelierError } from '../../shared/errors';
+
+export type ModelSource = 'trained' | 'imported' | 'base';
+
+export interface ModelRow {
+  id: number;
+  projectId: number | null;
+  name: string;
+  family: string;
+  config: Record<string, unknown>;
+  source: ModelSource;
+  meta: Record<string, unknown>;
+  createdAt: number;
+}
+
+interface Raw {
+  id: number;
+  project_id: number | null;
+  name: string;
+  family: string;
+  config_json: string;
+  source: ModelSource;
+  meta_json: string;
+  created_at: number;
+}
+
+const toModel = (r: Raw): ModelRow => ({
+  id: r.id,
+  projectId: r.project_id,
+  name: r.name,
+  family: r.family,
+  config: JSON.parse(r.config_json),
+  source: r.source,
+  meta: JSON.parse(r.meta_json),
+  createdAt: r.created_at,
+});
+
+export function insertModel(db: Db, m: Omit<ModelRow, 'id' | 'createdAt'>, now = Date.now()): number {
+  const info = db
+    .prepare('INSERT INTO model (project_id, name, family, config_json, source, meta_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    .run(m.projectId, m.name, m.family, JSON.stringify(m.config), m.source, JSON.stringify(m.meta), now);
+  return Number(info.lastInsertRowid);
+}
+
+export function updateModelConfig(db: Db, id: number, config: Record<string, unknown>, meta?: Record<string, unknown>): void {
+  if (meta === undefined) db.prepare('UPDATE model SET config_json = ? WHERE id = ?').run(JSON.stringify(config), id);
+  else db.prepare('UPDATE model SET config_json = ?, meta_json = ? WHERE id = ?').run(JSON.stringify(config), JSON.stringify(meta), id);
+}
+
+export function getModel(db: Db, id: number): ModelRow {
+  const r = db.prepare('SELECT * FROM model WHERE id = ?').get(id) as Raw | undefined;
+  if (!r) throw new AtelierError('not_found', `There is no model with id ${id}.`);
+  return toModel(r);
+}
+
+/** Models usable in a project: its own, plus base and imported models (no project) available to all. */
+export function listModels(db: Db, projectId: number | null): ModelRow[] {
+  const rows = db
+    .prepare('SELECT * FROM model WHERE project_id IS ? OR project_id IS NULL ORDER BY (source = \'base\') DESC, id DESC')
+    .all(projectId) as Raw[];
+  return rows.map(toModel);
+}
+
+export function findModelByName(db: Db, name: string, projectId: number | null): ModelRow | undefined {
+  const r = db
+    .prepare('SELECT * FROM model WHERE name = ? COLLATE NOCASE AND (project_id IS ? OR project_id IS NULL) ORDER BY id DESC LIMIT 1')
+    .get(name, projectId) as Raw | undefined;
+  return r && toModel(r);
+}

@@ -1,0 +1,186 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { fail, printResult, progressBar, type GlobalOptions } from './output';
+import { openService } from './context';
+import { getRun } from '../catalog/runs';
+import { getModel, findModelByName } from '../catalog/models';
+import { findProject } from '../catalog/projects';
+import { containedPath } from '../files/contain';
+import { AtelierError } from '../../shared/errors';
+import type { GenerateRequest, GenerateTextRequest } from '../../shared/contract';
+import type { Service } from '../service';
+
+interface GenerateFlags {
+  project?: string;
+  run?: string;
+  model?: string;
+  checkpoint?: string;
+  prompt?: string;
+  seed?: string;
+  count?: string;
+  batch?: string;
+  truncation?: string;
+  direction?: string[];
+  variationOf?: string;
+  strength?: string;
+  interpolate?: string;
+  frames?: string;
+  backend?: string;
+  out?: string;
+  temperature?: string;
+  topK?: string;
+  length?: string;
+}
+
+export function registerGenerateCommand(program: Command, globals: () => GlobalOptions): void {
+  program
+    .command('generate')
+    .description('Sample images from a trained model (JSON: {"generationIds":[…],"files":[…]}), or texts from a text model (JSON: {"generationIds":[…],"texts":[…]}).')
+    .option('--run <runId>', "the run whose model to sample (its newest checkpoint unless --checkpoint)")
+    .option('--model <model>', 'model id or name (instead of --run)')
+    .option('--project <project>', 'project id or name (needed with a base model)')
+    .option('--checkpoint <id>', 'checkpoint id (default: the newest)')
+    .option('--prompt <text>', 'labels and tags with weights, e.g. "cat face:0.7, dog face:0.3"; for a text model, the text every sample starts with', '')
+    .option('--seed <n>', 'seed (image i uses seed + i)', '0')
+    .option('--count <n>', 'how many images (default 16) or texts (default 8)')
+    .option('--temperature <t>', 'text models: 0 = most likely character, < 1 safer, > 1 wilder', '0.8')
+    .option('--top-k <k>', 'text models: draw only from the k most likely characters (0 = all)', '0')
+    .option('--length <n>', 'text models: at most this many characters after the prompt', '48')
+    .option('--batch <n>', 'images per pass (does not change the pixels)', '8')
+    .option('--truncation <psi>', 'latent scale in (0, 1]', '1')
+    .option('--direction <offset>', 'offset along the next principal latent direction (repeatable)', collect, [])
+    .option('--variation-of <generationId>', 'variations around a generation')
+    .option('--strength <s>', 'variation strength 0..1', '0.3')
+    .option('--interpolate <a,b>', 'interpolate between two generations')
+    .option('--frames <n>', 'interpolation frames', '8')
+    .option('--backend <name>', 'auto | tensorflow-gpu | tensorflow | webgpu | wasm | cpu')
+    .option('--out <dir>', 'also copy the PNGs into this folder')
+    .action(async (flags: GenerateFlags) => {
+      const opts = globals();
+      const service = openService(opts);
+      try {
+        if (isTextModel(service, flags)) {
+          await generateText(service, flags, opts);
+          await service.close();
+          return;
+        }
+        const req = buildRequest(service, flags);
+        const bar = progressBar(opts);
+        const off = service.events.onAny((event, payload) => {
+          if (event === 'generate.image') {
+            const p = payload as { index: number; total: number };
+            bar(p.index + 1, p.total, 'images');
+          }
+        });
+        const started = await service.call('generate.start', req);
+        const result = await service.call('generate.wait', { jobId: started.jobId });
+        off();
+        if (result.status !== 'done') throw new AtelierError('internal', `Generating failed (${result.status}): ${result.error ?? 'no detail'}`);
+        let files = result.files.map((f) => containedPath(service.ctx.dataDir, f));
+        if (flags.out) {
+          const out = path.resolve(flags.out);
+          fs.mkdirSync(out, { recursive: true });
+          files = result.generationIds.map((id, i) => {
+            const seed = req.seed + i;
+            const target = path.join(out, `${id}-seed${seed}.png`);
+            fs.copyFileSync(files[i]!, target);
+            return target;
+          });
+        }
+        printResult(opts, { generationIds: result.generationIds, files, backend: result.backend, ms: result.ms }, () =>
+          `Generated ${result.generationIds.length} images on ${result.backend ?? '?'} in ${(result.ms / 1000).toFixed(1)} s:\n${files.join('\n')}`,
+        );
+        await service.close();
+      } catch (err) {
+        await service.close().catch(() => {});
+        fail(err, opts);
+      }
+    });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function num(v: string | undefined, what: string, int = false): number {
+  const n = Number(v);
+  if (v === undefined || v === '' || !Number.isFinite(n) || (int && !Number.isInteger(n))) throw new AtelierError('bad_request', `${what} must be ${int ? 'an integer' : 'a number'}, got "${v}".`);
+  return n;
+}
+
+/** Which model the flags name, and the project its generations go to. */
+function target(service: Service, flags: GenerateFlags): { modelId: number; projectId: number } {
+  const db = service.ctx.db;
+  if (!flags.run && !flags.model) throw new AtelierError('bad_request', 'Say which model to sample: --run RUN_ID or --model MODEL.');
+  let modelId: number;
+  let projectId: number | null = flags.project ? findProject(db, flags.project).id : null;
+  if (flags.run) {
+    const run = getRun(db, num(flags.run, '--run', true));
+    modelId = run.modelId;
+    projectId ??= run.projectId;
+  } else {
+    const m = /^\d+$/.test(flags.model!) ? getModel(db, Number(flags.model)) : findModelByName(db, flags.model!, projectId);
+    if (!m) throw new AtelierError('not_found', `There is no model called "${flags.model}".`);
+    modelId = m.id;
+    projectId ??= m.projectId;
+  }
+  if (projectId === null) throw new AtelierError('bad_request', 'This model belongs to no project: say where the images go with --project.');
+  return { modelId, projectId };
+}
+
+function isTextModel(service: Service, flags: GenerateFlags): boolean {
+  const family = getModel(service.ctx.db, target(service, flags).modelId).family;
+  return family === 'charlstm' || family === 'chartransformer';
+}
+
+async function generateText(service: Service, flags: GenerateFlags, opts: GlobalOptions): Promise<void> {
+  const { modelId, projectId } = target(service, flags);
+  const req: GenerateTextRequest = {
+    projectId,
+    modelId,
+    checkpointId: flags.checkpoint ? num(flags.checkpoint, '--checkpoint', true) : undefined,
+    prompt: flags.prompt ?? '',
+    seed: num(flags.seed, '--seed', true),
+    count: flags.count === undefined ? 8 : num(flags.count, '--count', true),
+    temperature: num(flags.temperature, '--temperature'),
+    topK: num(flags.topK, '--top-k', true),
+    maxLength: num(flags.length, '--length', true),
+    backend: flags.backend as GenerateTextRequest['backend'],
+  };
+  const result = await service.call('generate.text', req);
+  if (result.status !== 'done') throw new AtelierError('internal', `Generating failed (${result.status}): ${result.error ?? 'no detail'}`);
+  if (flags.out) {
+    const out = path.resolve(flags.out);
+    fs.mkdirSync(out, { recursive: true });
+    fs.writeFileSync(path.join(out, `texts-seed${req.seed}.txt`), result.texts.join('\n') + '\n');
+  }
+  printResult(opts, { generationIds: result.generationIds, texts: result.texts, backend: result.backend, step: result.step, ms: result.ms }, () =>
+    `Generated ${result.texts.length} texts on ${result.backend ?? '?'} in ${(result.ms / 1000).toFixed(1)} s (step ${result.step ?? '?'}):\n${result.texts.join('\n')}`,
+  );
+}
+
+function buildRequest(service: Service, flags: GenerateFlags): GenerateRequest {
+  const { modelId, projectId } = target(service, flags);
+  const interpolate = flags.interpolate
+    ? (() => {
+        const [a, b] = flags.interpolate.split(',').map((s) => num(s.trim(), '--interpolate', true));
+        if (a === undefined || b === undefined) throw new AtelierError('bad_request', '--interpolate takes two generation ids: A,B.');
+        return { fromId: a, toId: b, frames: num(flags.frames, '--frames', true) };
+      })()
+    : undefined;
+  return {
+    projectId,
+    modelId,
+    checkpointId: flags.checkpoint ? num(flags.checkpoint, '--checkpoint', true) : undefined,
+    prompt: flags.prompt ?? '',
+    seed: num(flags.seed, '--seed', true),
+    count: flags.count === undefined ? 16 : num(flags.count, '--count', true),
+    batch: num(flags.batch, '--batch', true),
+    truncation: num(flags.truncation, '--truncation'),
+    directions: (flags.direction ?? []).map((d) => num(d, '--direction')),
+    variation: flags.variationOf ? { generationId: num(flags.variationOf, '--variation-of', true), strength: num(flags.strength, '--strength') } : undefined,
+    interpolate,
+    backend: flags.backend as GenerateRequest['backend'],
+  };
+}

@@ -1,0 +1,83 @@
+import type { Command } from 'commander';
+import { fail, printResult, progressBar, type GlobalOptions } from './output';
+import { openService } from './context';
+import { findProject } from '../catalog/projects';
+import { findDataset } from '../catalog/datasets';
+import { importReportOf, startImport } from '../service/datasets';
+import { AtelierError } from '../../shared/errors';
+import type { EventPayload } from '../../shared/events';
+
+interface ImportFlags {
+  project?: string;
+  dataset?: string;
+  text?: boolean;
+}
+
+export function registerImportCommand(program: Command, globals: () => GlobalOptions): void {
+  program
+    .command('import')
+    .argument('<paths...>', 'folders (first-level subfolder = label), image or text files, zip archives')
+    .description(
+      'Import files into a dataset. JSON: {"datasetId","imported","duplicates","skipped":[{"path","reason"}], …}. ' +
+        'Files that cannot be imported are listed with their reason; the rest imports. Run it again after an interruption to finish.',
+    )
+    .option('--project <project>', 'project id or name')
+    .option('--dataset <dataset>', 'dataset id or name: added to if it exists, created otherwise (default: a new dataset named after the first path)')
+    .option('--text', 'a text dataset (.txt, .md, .csv) for the text generators')
+    .action(async (paths: string[], flags: ImportFlags) => {
+      const opts = globals();
+      const service = openService(opts);
+      try {
+        if (!flags.project) throw new AtelierError('bad_request', 'Say which project to import into with --project.');
+        const project = findProject(service.ctx.db, flags.project);
+        const existing = flags.dataset ? findDataset(service.ctx.db, project.id, flags.dataset) : null;
+        const input = {
+          projectId: project.id,
+          paths,
+          ...(existing ? { datasetId: existing.id } : flags.dataset ? { name: flags.dataset } : {}),
+          ...(flags.text ? { kind: 'text' as const } : {}),
+        };
+        const started = startImport(service.ctx, input);
+        const bar = progressBar(opts);
+        const off = service.events.onAny((event, payload) => {
+          const e = payload as EventPayload<'job.progress'>;
+          if (event === 'job.progress' && e.jobId === started.jobId) bar(e.done, e.total, 'importing');
+        });
+        // Ctrl-C: stop between files; what was imported stays, a re-run finishes the rest.
+        const onSigint = () => started.handle.control('stop');
+        process.once('SIGINT', onSigint);
+        const outcome = await started.handle.done;
+        process.off('SIGINT', onSigint);
+        off();
+        const report = importReportOf(service.ctx, started.jobId);
+        if (!report) throw new AtelierError('internal', 'The import ended without a report.');
+        const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+        const out = {
+          datasetId: report.datasetId,
+          imported: report.imported,
+          duplicates: report.duplicates,
+          skipped: report.skipped.map((s) => ({ path: s.path, reason: s.reason, detail: s.detail })),
+          alreadyPresent: report.alreadyPresent,
+          nearDuplicates: report.nearDuplicates,
+          warnings: report.warnings,
+          status: report.status,
+          jobId: report.jobId,
+          elapsedMs: report.elapsedMs,
+          peakRssMb,
+        };
+        printResult(opts, out, () =>
+          [
+            `Dataset ${report.datasetId}: ${report.imported} imported, ${report.duplicates} duplicates merged, ${report.alreadyPresent} already there, ${report.skipped.length} skipped (${report.status}).`,
+            ...report.skipped.map((s) => `  skipped ${s.path}: ${s.reason} — ${s.detail}`),
+            ...report.nearDuplicates.slice(0, 20).map((n) => `  near-duplicate: ${n.a} ≈ ${n.b} (distance ${n.distance})`),
+            ...report.warnings.map((w) => `  note ${w.path}: ${w.message}`),
+          ].join('\n'),
+        );
+        await service.close();
+        process.exit(outcome.status === 'done' ? 0 : 1);
+      } catch (err) {
+        await service.close().catch(() => {});
+        fail(err, opts);
+      }
+    });
+}

@@ -1,0 +1,276 @@
+import type { Command } from 'commander';
+import { fail, printResult, progressBar, type GlobalOptions } from './output';
+import { openService } from './context';
+import { findProject } from '../catalog/projects';
+import { getRun } from '../catalog/runs';
+import { listRunCheckpoints, findCheckpointBySha, getCheckpoint } from '../catalog/checkpoints';
+import { listDatasets } from '../catalog/datasets';
+import { ensureBaseModels } from '../jobs/train/base-models';
+import { AtelierError } from '../../shared/errors';
+import type { Run, StartTraining, TrainLength } from '../../shared/contract';
+import type { Service } from '../service';
+
+interface TrainFlags {
+  project?: string;
+  dataset?: string;
+  model?: string;
+  size?: string;
+  steps?: string;
+  minutes?: string;
+  backend?: string;
+  batch?: string;
+  seed?: string;
+  resume?: string;
+  from?: string;
+  freezeD?: string;
+  lrScale?: string;
+  sampleEvery?: string;
+  checkpointEvery?: string;
+}
+
+export function registerTrainCommands(program: Command, globals: () => GlobalOptions): void {
+  program
+    .command('train')
+    .description('Train a model on a dataset, or continue a run (--resume). Ctrl-C stops it, resumable.')
+    .option('--project <project>', 'project id or name')
+    .option('--dataset <dataset>', 'dataset id or name (default: the project\'s only dataset of the right kind)')
+    .option('--model <family>', 'mlpgan | dcgan | default | cgan | vae | charlstm | chartransformer')
+    .option('--size <px>', 'image size: 32, 64 or 128 (image families; mlpgan is 28, dcgan 32)')
+    .option('--steps <n>', 'train for n steps')
+    .option('--minutes <m>', 'train for m minutes of training time')
+    .option('--batch <n>', 'batch size')
+    .option('--seed <n>', 'random seed (default: from the clock, recorded in the run)')
+    .option('--backend <name>', 'auto | tensorflow-gpu | tensorflow | webgpu | wasm | cpu')
+    .option('--resume <runId>', 'continue this run from its last checkpoint')
+    .option('--from <checkpoint>', 'fine-tune from a checkpoint id, a checkpoint sha256, a run id ("run:ID") or a base model name')
+    .option('--freeze-d <layers>', 'fine-tuning: freeze the first n discriminator layers (FreezeD)')
+    .option('--lr-scale <x>', 'fine-tuning: multiply the learning rate')
+    .option('--sample-every <steps>', 'save a sample grid every n steps')
+    .option('--checkpoint-every <steps>', 'save a checkpoint every n steps')
+    .action(async (flags: TrainFlags) => {
+      const opts = globals();
+      const service = openService(opts);
+      try {
+        const run = flags.resume ? resume(service, flags) : start(service, flags);
+        const result = await follow(service, run, opts);
+        printResult(opts, result, () =>
+          `Run ${result.runId} ${result.status} at step ${result.steps} on ${result.backend ?? '?'}` +
+          (result.checkpoint ? `; checkpoint ${result.checkpoint.id} (step ${result.checkpoint.step})` : ''),
+        );
+        await service.close();
+        process.exit(result.status === 'done' ? 0 : 1);
+      } catch (err) {
+        await service.close().catch(() => {});
+        fail(err, opts);
+      }
+    });
+
+  const runs = program.command('runs').description('List and inspect training runs.');
+  runs
+    .command('list')
+    .option('--project <project>', 'project id or name')
+    .description('Runs of a project, newest first.')
+    .action(async (flags: { project?: string }) => {
+      const opts = globals();
+      const service = openService(opts);
+      try {
+        const projectId = findProject(service.ctx.db, required(flags.project, '--project')).id;
+        const list = await service.call('runs.list', { projectId });
+        printResult(opts, list, () => (list.length === 0 ? 'No runs yet.' : list.map(describeRun).join('\n')));
+        await service.close();
+      } catch (err) {
+        fail(err, opts);
+      }
+    });
+  runs
+    .command('show')
+    .argument('<runId>', 'run id')
+    .description('A run with its losses, sample grids and checkpoints.')
+    .action(async (runId: string) => {
+      const opts = globals();
+      const service = openService(opts);
+      try {
+        const detail = await service.call('runs.get', { id: parseId(runId, 'run id') });
+        printResult(opts, detail, () => {
+          const r = detail.run;
+          const lines = [describeRun(r), `backend: ${r.backend ?? '—'}${r.backendReport ? ` (${r.backendReport.reason})` : ''}`];
+          for (const [name, points] of Object.entries(detail.scalars)) {
+            const last = points[points.length - 1];
+            if (last) lines.push(`${name}: ${last[1].toFixed(4)} at step ${last[0]} (${points.length} points)`);
+          }
+          lines.push(`sample grids: ${detail.grids.map((g) => g.step).join(', ') || 'none'}`);
+          lines.push(`checkpoints: ${detail.checkpoints.map((c) => `${c.id}@${c.step}${c.metric !== null ? ` (metric ${c.metric.toFixed(4)})` : ''}`).join(', ') || 'none'}`);
+          return lines.join('\n');
+        });
+        await service.close();
+      } catch (err) {
+        fail(err, opts);
+      }
+    });
+
+  program
+    .command('models')
+    .description('Models: list (base models included).')
+    .command('list')
+    .option('--project <project>', 'project id or name (default: base and imported models only)')
+    .action(async (flags: { project?: string }) => {
+      const opts = globals();
+      const service = openService(opts);
+      try {
+        const projectId = flags.project ? findProject(service.ctx.db, flags.project).id : undefined;
+        const list = await service.call('models.list', { projectId });
+        printResult(opts, list, () =>
+          list.length === 0 ? 'No models yet.' : list.map((m) => `${String(m.id).padStart(4)}  ${m.name}  [${m.family}, ${m.source}]  ${m.checkpoints.length} checkpoints`).join('\n'),
+        );
+        await service.close();
+      } catch (err) {
+        fail(err, opts);
+      }
+    });
+}
+
+function required(value: string | undefined, flag: string): string {
+  if (!value) throw new AtelierError('bad_request', `${flag} is required.`);
+  return value;
+}
+
+function parseId(text: string, what: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new AtelierError('bad_request', `${what} must be a positive integer, got "${text}".`);
+  return n;
+}
+
+function parseLength(flags: TrainFlags, requiredLength: boolean): TrainLength | undefined {
+  if (flags.steps && flags.minutes) throw new AtelierError('bad_request', 'Give either --steps or --minutes, not both.');
+  if (flags.steps) return { steps: parseId(flags.steps, '--steps') };
+  if (flags.minutes) {
+    const m = Number(flags.minutes);
+    if (!(m > 0)) throw new AtelierError('bad_request', `--minutes must be a positive number, got "${flags.minutes}".`);
+    return { minutes: m };
+  }
+  if (requiredLength) throw new AtelierError('bad_request', 'Say how long to train: --steps N or --minutes M.');
+  return undefined;
+}
+
+function optionalInt(v: string | undefined, what: string): number | undefined {
+  return v === undefined ? undefined : parseId(v, what);
+}
+
+function start(service: Service, flags: TrainFlags): Promise<Run> {
+  const db = service.ctx.db;
+  const project = findProject(db, required(flags.project, '--project'));
+  const family = required(flags.model, '--model') as StartTraining['family'];
+  const isText = family === 'charlstm' || family === 'chartransformer';
+  const datasets = listDatasets(db, project.id).filter((d) => d.kind === (isText ? 'text' : 'image'));
+  let datasetId: number;
+  if (flags.dataset) {
+    const match = datasets.find((d) => String(d.id) === flags.dataset || d.name.toLowerCase() === flags.dataset!.toLowerCase());
+    if (!match) throw new AtelierError('not_found', `Project "${project.name}" has no ${isText ? 'text' : 'image'} dataset "${flags.dataset}".`);
+    datasetId = match.id;
+  } else if (datasets.length === 1) {
+    datasetId = datasets[0]!.id;
+  } else {
+    throw new AtelierError(
+      'bad_request',
+      datasets.length === 0
+        ? `Project "${project.name}" has no ${isText ? 'text' : 'image'} dataset yet: import one (atelier import) or add the built-in sample (atelier datasets add-sample).`
+        : `Project "${project.name}" has ${datasets.length} ${isText ? 'text' : 'image'} datasets; choose one with --dataset.`,
+    );
+  }
+  const size = flags.size === undefined ? undefined : (Number(flags.size) as StartTraining['size']);
+  return service.call('runs.start', {
+    projectId: project.id,
+    datasetId,
+    family,
+    size,
+    length: parseLength(flags, true),
+    batchSize: optionalInt(flags.batch, '--batch'),
+    seed: flags.seed === undefined ? undefined : Number(flags.seed),
+    backend: flags.backend,
+    from: flags.from
+      ? {
+          checkpointId: resolveCheckpoint(service, flags.from),
+          freezeDiscriminatorLayers: flags.freezeD === undefined ? undefined : Number(flags.freezeD),
+          lrScale: flags.lrScale === undefined ? undefined : Number(flags.lrScale),
+        }
+      : undefined,
+    sampleEvery: optionalInt(flags.sampleEvery, '--sample-every'),
+    checkpointEvery: optionalInt(flags.checkpointEvery, '--checkpoint-every'),
+  });
+}
+
+/** --from accepts a checkpoint id, a sha256, "run:ID" (its last checkpoint) or a base/imported model name. */
+function resolveCheckpoint(service: Service, ref: string): number {
+  const db = service.ctx.db;
+  ensureBaseModels(service.ctx);
+  if (/^\d+$/.test(ref)) return getCheckpoint(db, Number(ref)).id;
+  if (/^[0-9a-f]{64}$/i.test(ref)) {
+    const c = findCheckpointBySha(db, ref.toLowerCase());
+    if (!c) throw new AtelierError('not_found', `No checkpoint has sha256 ${ref}.`);
+    return c.id;
+  }
+  const run = /^run:(\d+)$/.exec(ref);
+  if (run) {
+    const list = listRunCheckpoints(db, Number(run[1]));
+    if (list.length === 0) throw new AtelierError('not_found', `Run ${run[1]} has no checkpoints.`);
+    return list[list.length - 1]!.id;
+  }
+  const model = db
+    .prepare(`SELECT c.id FROM model m JOIN checkpoint c ON c.model_id = m.id WHERE (m.name = ? COLLATE NOCASE OR json_extract(m.meta_json, '$.baseId') = ?) ORDER BY c.step DESC LIMIT 1`)
+    .get(ref, ref) as { id: number } | undefined;
+  if (!model) throw new AtelierError('not_found', `No checkpoint, run or model matches "${ref}". See "atelier models list".`);
+  return model.id;
+}
+
+function resume(service: Service, flags: TrainFlags): Promise<Run> {
+  return service.call('runs.resume', { id: parseId(flags.resume!, '--resume'), length: parseLength(flags, false), backend: flags.backend });
+}
+
+interface TrainOutput {
+  runId: number;
+  status: string;
+  steps: number;
+  backend: string | null;
+  checkpoint: { id: number; step: number; sha256: string; file: string } | null;
+}
+
+/** Wait for the run's job, drawing progress on a terminal; Ctrl-C stops it at a step boundary (resumable). */
+async function follow(service: Service, runPromise: Promise<Run>, opts: GlobalOptions): Promise<TrainOutput> {
+  const run = await runPromise;
+  const row = getRun(service.ctx.db, run.id);
+  const job = row.jobId !== null ? service.ctx.jobs.get(row.jobId) : undefined;
+  if (!job) throw new AtelierError('internal', `Run ${run.id} did not start.`);
+  const bar = progressBar(opts);
+  const off = service.events.onAny((event, payload) => {
+    if (event === 'job.progress') {
+      const p = payload as { jobId: number; done: number; total: number | null; message?: string };
+      if (p.jobId === job.id) bar(p.done, p.total, p.message);
+    }
+  });
+  const onSignal = () => {
+    process.stderr.write('\nStopping at the next step and saving a checkpoint…\n');
+    job.control('stop');
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  await job.done;
+  off();
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  const final = getRun(service.ctx.db, run.id);
+  const checkpoints = listRunCheckpoints(service.ctx.db, run.id);
+  const last = checkpoints[checkpoints.length - 1];
+  if (final.error && !opts.json) process.stderr.write(`atelier: ${final.error}\n`);
+  return {
+    runId: final.id,
+    status: final.status,
+    steps: final.step,
+    backend: final.backend,
+    checkpoint: last ? { id: last.id, step: last.step, sha256: last.sha256, file: last.file } : null,
+  };
+}
+
+function describeRun(r: Run): string {
+  const target = r.targetSteps !== null ? `/${r.targetSteps}` : r.targetMinutes !== null ? ` (${r.targetMinutes} min)` : '';
+  return `${String(r.id).padStart(4)}  ${r.name}  [${r.family}]  ${r.status}  step ${r.step}${target}${r.bestMetric !== null ? `  best ${r.bestMetric.toFixed(4)}` : ''}`;
+}

@@ -1,0 +1,122 @@
+/**
+ * One candidate image → what the catalog stores: checked type, size, alpha, a thumbnail and a
+ * perceptual hash. Runs in the import worker. Every refusal is a SkipError with a stable reason.
+ */
+import sharp, { type Metadata } from 'sharp';
+import type { SkipReason } from '../../shared/contract/datasets';
+import { PIXEL_LIMIT } from './prepare';
+import { dHashFromRgba } from './phash';
+import { EXT_OF, IMAGE_EXTENSIONS, MIME, describeBytes, sniffImage, type ImageType } from './sniff';
+import { sanitizeSvg } from './svg';
+
+export class SkipError extends Error {
+  constructor(
+    readonly reason: SkipReason,
+    readonly detail: string,
+  ) {
+    super(detail);
+  }
+}
+
+/** Images smaller than this on either side cannot teach a model anything. */
+export const MIN_SIDE = 8;
+export const THUMB_SIZE = 128;
+/** Bytes per image file (a 64-megapixel JPEG is far smaller). */
+export const MAX_IMAGE_BYTES = 100 * 1024 * 1024;
+
+export interface DecodedImage {
+  type: ImageType;
+  mime: string;
+  ext: string;
+  /** What is stored: the original bytes, or the sanitised SVG. */
+  bytes: Buffer;
+  width: number;
+  height: number;
+  hasAlpha: boolean;
+  thumb: Buffer;
+  phash: string;
+  warnings: string[];
+}
+
+function classifyDecodeError(err: unknown): SkipError {
+  const msg = ((err as Error)?.message ?? String(err)).split('\n')[0]!.slice(0, 200);
+  if (/pixel limit|exceeds.*limit/i.test(msg)) return new SkipError('over_pixel_limit', `larger than the ${PIXEL_LIMIT / 1024 / 1024} megapixel limit`);
+  if (/truncat|premature end|unexpected end|end of (file|stream)|not enough data|read error|Corrupt JPEG data: premature/i.test(msg)) {
+    return new SkipError('truncated', `the file ends early (${msg})`);
+  }
+  return new SkipError('corrupt', `the image data is damaged (${msg})`);
+}
+
+export async function decodeImage(input: Buffer, ext: string): Promise<DecodedImage> {
+  if (input.length === 0) throw new SkipError('empty', 'zero bytes');
+  const expected = IMAGE_EXTENSIONS[ext] ?? null;
+  const type = sniffImage(input);
+  const warnings: string[] = [];
+  if (!type) {
+    if (expected) throw new SkipError('wrong_type', `named ${ext} but the contents are ${describeBytes(input)}`);
+    throw new SkipError('unsupported', `not an image Atelier reads (${describeBytes(input)})`);
+  }
+  if (expected && expected !== type) warnings.push(`named ${ext} but is a ${type.toUpperCase()} image; stored as ${EXT_OF[type]}`);
+
+  let bytes = input;
+  if (type === 'svg') {
+    let cleaned;
+    try {
+      cleaned = sanitizeSvg(input);
+    } catch (err) {
+      throw new SkipError('too_large', (err as Error).message);
+    }
+    if (cleaned.removed.length) warnings.push(`removed before rasterising: ${cleaned.removed.join(', ')}`);
+    bytes = Buffer.from(cleaned.svg, 'utf8');
+  }
+
+  const open = () => sharp(bytes, { limitInputPixels: PIXEL_LIMIT, failOn: 'truncated', animated: false, pages: 1 });
+  let meta: Metadata;
+  try {
+    meta = await open().metadata();
+  } catch (err) {
+    throw classifyDecodeError(err);
+  }
+  const width = meta.autoOrient?.width ?? meta.width ?? 0;
+  const height = meta.autoOrient?.height ?? meta.height ?? 0;
+  // Checked from the header, before any pixel is decoded: a 30000×30000 PNG never allocates.
+  if (width * height > PIXEL_LIMIT) {
+    throw new SkipError('over_pixel_limit', `${width}×${height} is over the ${PIXEL_LIMIT / 1024 / 1024} megapixel limit`);
+  }
+  if (width < MIN_SIDE || height < MIN_SIDE) throw new SkipError('too_small', `${width}×${height}; images need at least ${MIN_SIDE} px on each side`);
+
+  let thumb: Buffer;
+  let phash: string;
+  let hasAlpha = false;
+  try {
+    // Decode once to a bounded raw copy; thumbnail, hash and alpha all come from it.
+    const scale = Math.min(1, 512 / Math.max(width, height));
+    const w = Math.max(1, Math.round(width * scale));
+    const h = Math.max(1, Math.round(height * scale));
+    const { data, info } = await open()
+      .rotate()
+      .resize(w, h, { fit: 'fill', kernel: 'lanczos3' })
+      .ensureAlpha()
+      .toColourspace('srgb')
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    if (meta.hasAlpha) {
+      for (let i = 3; i < data.length; i += 4) {
+        if (data[i]! < 255) {
+          hasAlpha = true;
+          break;
+        }
+      }
+    }
+    const raw = sharp(data, { raw: { width: info.width, height: info.height, channels: 4 } });
+    thumb = await raw
+      .clone()
+      .resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true, kernel: info.width <= 64 ? 'nearest' : 'lanczos3' })
+      .webp({ quality: 82, alphaQuality: 90 })
+      .toBuffer();
+    phash = dHashFromRgba(data, info.width, info.height);
+  } catch (err) {
+    throw classifyDecodeError(err);
+  }
+  return { type, mime: MIME[type], ext: EXT_OF[type], bytes, width, height, hasAlpha, thumb, phash, warnings };
+}

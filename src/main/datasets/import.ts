@@ -1,0 +1,419 @@
+/**
+ * The import engine (runs in the import worker): walk the sources, check every file, copy the good ones
+ * into the data folder content-addressed, and hand finished items to the catalog in chunks. Nothing here
+ * writes the catalog: `sink.commit` does (on the main thread), after the files exist, so a process
+ * killed at any point leaves only whole items, and running the same import again adds only what is
+ * missing (an item's identity is its sha256).
+ */
+import crypto from 'node:crypto';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import type { ImportReport, SkipReason } from '../../shared/contract/datasets';
+import { writeFileAtomic } from '../files/atomic';
+import { containedPath } from '../files/contain';
+import { layout } from '../files/data-dir';
+import { decodeImage, MAX_IMAGE_BYTES, SkipError } from './decode';
+import { mergeMeta, MAX_META_BYTES, parseManifest, parseSidecar, type ItemMeta } from './metadata';
+import { hamming, hashWords, NEAR_DUPLICATE_DISTANCE } from './phash';
+import { sniffImage, TEXT_EXTENSIONS } from './sniff';
+import { sanitizeSvg } from './svg';
+import { LimitError, openSource, openZip, type OpenedSource, type SourceFile, type SourceProblem } from './sources';
+import { checkText, MAX_TEXT_BYTES } from './text';
+
+export interface ImportParams {
+  dataDir: string;
+  projectId: number;
+  datasetId: number;
+  kind: 'image' | 'text';
+  /** Absolute paths: folders, files, zip archives. */
+  sources: string[];
+  /** Names the report shows for each source's root (default: its base name). */
+  sourceNames?: Array<string | null>;
+  /** What the dataset already holds, so a re-run skips those files without decoding them. */
+  existing: Array<{ hash: string; phash: string | null; name: string }>;
+  /** Extra metadata by path relative to a source root (the built-in samples use it). */
+  meta?: Record<string, ItemMeta>;
+  /** Items per catalog transaction. */
+  chunkSize?: number;
+}
+
+/** One finished item: its files exist; the catalog row is the sink's job. */
+export interface NewItem {
+  hash: string;
+  file: string;
+  thumb: string | null;
+  originalName: string;
+  mime: string;
+  bytes: number;
+  width: number | null;
+  height: number | null;
+  hasAlpha: boolean;
+  phash: string | null;
+  label: string | null;
+  caption: string | null;
+  tags: string[];
+}
+
+export interface ImportSink {
+  commit(items: NewItem[]): void | Promise<void>;
+  progress(done: number, total: number | null, message?: string): void;
+  /** Called between files: yields to control messages; a non-null answer ends the import early. */
+  shouldStop(): Promise<'cancel' | 'stop' | 'finish' | null>;
+}
+
+export type ImportOutcome = Omit<ImportReport, 'datasetId' | 'jobId' | 'status'> & { ended: 'done' | 'cancelled' | 'interrupted' };
+
+const MAX_LISTED = 5_000;
+const MAX_NEAR_PAIRS = 1_000;
+
+/** Near-duplicate search: with distance ≤ 4, two 64-bit hashes agree exactly on one of 5 bit blocks. */
+class NearIndex {
+  private readonly blocks: Array<Map<number, number[]>> = Array.from({ length: 5 }, () => new Map());
+  private readonly words: Array<[number, number]> = [];
+  readonly names: string[] = [];
+
+  private keys(w: [number, number]): number[] {
+    const hi = w[0];
+    const lo = w[1];
+    return [hi >>> 19, (hi >>> 6) & 0x1fff, ((hi & 0x3f) << 7) | (lo >>> 25), (lo >>> 12) & 0x1fff, lo & 0xfff];
+  }
+
+  /** Indices of earlier entries within the distance; then adds this one. */
+  addAndFind(hex: string, name: string, limit: number): Array<{ index: number; distance: number }> {
+    const w = hashWords(hex);
+    const keys = this.keys(w);
+    const found = new Map<number, number>();
+    for (let b = 0; b < 5; b++) {
+      const bucket = this.blocks[b]!.get(keys[b]!);
+      if (!bucket) continue;
+      for (const i of bucket) {
+        if (found.has(i) || found.size >= limit) continue;
+        const d = hamming(w, this.words[i]!);
+        if (d <= NEAR_DUPLICATE_DISTANCE) found.set(i, d);
+      }
+    }
+    const index = this.words.length;
+    this.words.push(w);
+    this.names.push(name);
+    for (let b = 0; b < 5; b++) {
+      const m = this.blocks[b]!;
+      const list = m.get(keys[b]!);
+      if (list) list.push(index);
+      else m.set(keys[b]!, [index]);
+    }
+    return [...found].map(([i, d]) => ({ index: i, distance: d }));
+  }
+}
+
+interface Candidate {
+  file: SourceFile;
+  label: string | null;
+  meta: ItemMeta;
+  sidecar: SourceFile | null;
+}
+
+function stemOf(rel: string): string {
+  const slash = rel.lastIndexOf('/');
+  const dot = rel.lastIndexOf('.');
+  return dot > slash + 1 ? rel.slice(0, dot) : rel;
+}
+
+function dirOf(rel: string): string {
+  const slash = rel.lastIndexOf('/');
+  return slash < 0 ? '' : rel.slice(0, slash);
+}
+
+export async function runImport(params: ImportParams, sink: ImportSink): Promise<ImportOutcome> {
+  const started = Date.now();
+  const skipped: ImportOutcome['skipped'] = [];
+  const duplicateOf: ImportOutcome['duplicateOf'] = [];
+  const nearDuplicates: ImportOutcome['nearDuplicates'] = [];
+  const warnings: ImportOutcome['warnings'] = [];
+  let skippedMore = 0;
+  const skip = (display: string, reason: SkipReason, detail: string) => {
+    if (skipped.length < MAX_LISTED) skipped.push({ path: display, reason, detail });
+    else skippedMore++;
+  };
+  const problem = (p: SourceProblem) => skip(p.display, p.reason, p.detail);
+
+  const existing = new Map(params.existing.map((e) => [e.hash, e.name]));
+  const near = new NearIndex();
+  if (params.kind === 'image') for (const e of params.existing) if (e.phash) near.addAndFind(e.phash, e.name, 0);
+  const seen = new Map<string, string>(); // hash → display of the first file with these bytes
+  const pending: NewItem[] = [];
+  const pendingByHash = new Map<string, NewItem>();
+  const chunkSize = params.chunkSize ?? 64;
+  let imported = 0;
+  let duplicates = 0;
+  let alreadyPresent = 0;
+
+  // 1. Open the sources; zips found inside folders become sources of their own.
+  const opened: OpenedSource[] = [];
+  for (const [i, src] of params.sources.entries()) {
+    const s = await openSource(src, params.sourceNames?.[i] ?? undefined);
+    opened.push(s);
+    s.problems.forEach(problem);
+    if (s.kind === 'folder') {
+      for (const f of s.files.filter((x) => x.zipPath)) {
+        const z = await openZip(f.zipPath!, path.basename(f.zipPath!), f.display);
+        opened.push(z);
+        z.problems.forEach(problem);
+      }
+      s.files = s.files.filter((x) => !x.zipPath);
+    }
+  }
+
+  // 2. Sort each source's files into candidates, sidecars and manifests.
+  const candidates: Candidate[] = [];
+  for (const s of opened) {
+    const byStem = new Map<string, SourceFile[]>();
+    for (const f of s.files) {
+      const k = stemOf(f.rel);
+      const list = byStem.get(k);
+      if (list) list.push(f);
+      else byStem.set(k, [f]);
+    }
+    const manifestMeta = new Map<string, ItemMeta>();
+    const used = new Set<SourceFile>();
+    if (params.kind === 'image') {
+      for (const f of s.files) {
+        if (f.ext !== '.csv' && f.ext !== '.json') continue;
+        used.add(f);
+        let parsed: Map<string, ItemMeta> | null = null;
+        try {
+          parsed = parseManifest((await f.read(MAX_META_BYTES)).toString('utf8'), f.ext === '.csv' ? 'csv' : 'json');
+        } catch (err) {
+          skip(f.display, err instanceof LimitError ? 'too_large' : 'unreadable', err instanceof LimitError ? 'manifest larger than 20 MB' : (err as Error).message);
+          continue;
+        }
+        if (!parsed) {
+          skip(f.display, 'unsupported', 'a CSV/JSON file that is not a manifest (needs a "file" column)');
+          continue;
+        }
+        const base = dirOf(f.rel);
+        for (const [file, meta] of parsed) manifestMeta.set(base ? `${base}/${file}` : file, meta);
+      }
+    }
+    for (const f of s.files) {
+      if (used.has(f)) continue;
+      const isText = TEXT_EXTENSIONS.has(f.ext);
+      if (params.kind === 'image' && isText) {
+        // A .txt next to an image of the same name is that image's sidecar.
+        const siblings = byStem.get(stemOf(f.rel)) ?? [];
+        if (f.ext === '.txt' && siblings.some((x) => x !== f && !TEXT_EXTENSIONS.has(x.ext))) continue;
+        skip(f.display, 'unsupported', 'a text file in an image dataset (not a sidecar: no image of the same name)');
+        continue;
+      }
+      if (params.kind === 'text' && !isText) {
+        skip(f.display, 'unsupported', 'not a .txt, .md or .csv file (this is a text dataset)');
+        continue;
+      }
+      if (f.ext === '.zip') {
+        skip(f.display, 'unsupported', 'archives inside archives are not opened');
+        continue;
+      }
+      const parts = f.rel.split('/');
+      const label = (s.kind === 'folder' || s.kind === 'zip') && parts.length >= 2 ? parts[0]!.slice(0, 120) : null;
+      const sidecar = params.kind === 'image' ? ((byStem.get(stemOf(f.rel)) ?? []).find((x) => x.ext === '.txt' && x !== f) ?? null) : null;
+      candidates.push({ file: f, label, meta: mergeMeta(manifestMeta.get(f.rel), params.meta?.[f.rel]), sidecar });
+    }
+  }
+
+  // 3. Import, one file at a time (memory stays bounded by one file), committing in chunks.
+  const total = candidates.length;
+  let done = 0;
+  let lastProgress = 0;
+  const flush = async () => {
+    if (pending.length === 0) return;
+    const chunk = pending.splice(0);
+    pendingByHash.clear();
+    await sink.commit(chunk);
+  };
+  sink.progress(0, total, 'Looking at files');
+  let ended: ImportOutcome['ended'] = 'done';
+  // Up to WINDOW files are read, decoded and stored at once (decode threads and fsyncs overlap), but
+  // results are taken in order, so the same import always gives the same item order and the same report.
+  const WINDOW = 8;
+  const WINDOW_BYTES = 64 * 1024 * 1024;
+  type Prepared =
+    | { kind: 'skip'; reason: SkipReason; detail: string; warnings: string[] }
+    | { kind: 'present' | 'dup'; hash: string; meta: ItemMeta; warnings: string[] }
+    | { kind: 'item'; item: NewItem; warnings: string[] };
+  const prepareOne = async (c: Candidate): Promise<Prepared> => {
+    const f = c.file;
+    const notes: string[] = [];
+    try {
+      const limit = params.kind === 'image' ? MAX_IMAGE_BYTES : MAX_TEXT_BYTES;
+      let buf: Buffer;
+      try {
+        buf = await f.read(limit);
+      } catch (err) {
+        if (err instanceof LimitError) throw new SkipError('too_large', `${f.size} bytes; files are limited to ${limit / 1024 / 1024} MB`);
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code) throw new SkipError('unreadable', code === 'EACCES' || code === 'EPERM' ? 'permission denied' : `${code}: ${(err as Error).message}`);
+        throw new SkipError('corrupt', `could not be read from the archive (${(err as Error).message})`);
+      }
+      if (buf.length === 0) throw new SkipError('empty', 'zero bytes');
+      // SVGs are stored cleaned, and identified by the cleaned bytes, so a stored file always matches its hash.
+      if (params.kind === 'image' && sniffImage(buf) === 'svg') {
+        let cleaned;
+        try {
+          cleaned = sanitizeSvg(buf);
+        } catch (err) {
+          throw new SkipError('too_large', (err as Error).message);
+        }
+        if (cleaned.removed.length) notes.push(`removed before rasterising: ${cleaned.removed.join(', ')}`);
+        buf = Buffer.from(cleaned.svg, 'utf8');
+      }
+      const hash = crypto.createHash('sha256').update(buf).digest('hex');
+      let sidecarMeta: ItemMeta | undefined;
+      if (c.sidecar) {
+        try {
+          sidecarMeta = parseSidecar((await c.sidecar.read(1024 * 1024)).toString('utf8'));
+        } catch (err) {
+          notes.push(`sidecar ${c.sidecar.display} not read: ${(err as Error).message}`);
+        }
+      }
+      const meta = mergeMeta({ label: c.label }, sidecarMeta, c.meta);
+      if (existing.has(hash)) return { kind: 'present', hash, meta, warnings: notes };
+      if (seen.has(hash)) return { kind: 'dup', hash, meta, warnings: notes };
+      const item = params.kind === 'image' ? await storeImage(params, f, buf, hash, meta, notes) : await storeText(params, f, buf, hash, meta);
+      return { kind: 'item', item, warnings: notes };
+    } catch (err) {
+      if (err instanceof SkipError) return { kind: 'skip', reason: err.reason, detail: err.detail, warnings: notes };
+      if ((err as { code?: string }).code === 'disk_full') throw err;
+      return { kind: 'skip', reason: 'corrupt', detail: (err as Error).message.slice(0, 300), warnings: notes };
+    }
+  };
+
+  const inFlight: Array<{ c: Candidate; size: number; result: Promise<Prepared> }> = [];
+  let inFlightBytes = 0;
+  let next = 0;
+  let stopping = false;
+  while (next < candidates.length || inFlight.length > 0) {
+    while (!stopping && next < candidates.length && inFlight.length < WINDOW && (inFlight.length === 0 || inFlightBytes + candidates[next]!.file.size <= WINDOW_BYTES)) {
+      const c = candidates[next++]!;
+      const size = c.file.size;
+      inFlightBytes += size;
+      // Errors are values here; the catch only keeps an early rejection from being "unhandled".
+      const result = prepareOne(c);
+      result.catch(() => {});
+      inFlight.push({ c, size, result });
+    }
+    const head = inFlight.shift();
+    if (!head) break;
+    const r = await head.result;
+    inFlightBytes -= head.size;
+    const f = head.c.file;
+    for (const w of r.warnings) warnings.push({ path: f.display, message: w });
+    if (r.kind === 'skip') skip(f.display, r.reason, r.detail);
+    else if (r.kind === 'present') alreadyPresent++;
+    else {
+      const hash = r.kind === 'item' ? r.item.hash : r.hash;
+      if (seen.has(hash)) {
+        // Same bytes as an earlier file (maybe stored twice by the window: same content, same path).
+        duplicates++;
+        if (duplicateOf.length < MAX_LISTED) duplicateOf.push({ path: f.display, of: seen.get(hash)! });
+        const first = pendingByHash.get(hash);
+        const tags = r.kind === 'item' ? r.item.tags : r.meta.tags;
+        if (first && tags?.length) first.tags = mergeMeta({ tags: first.tags }, { tags }).tags ?? first.tags;
+      } else if (r.kind === 'item') {
+        const item = r.item;
+        seen.set(hash, f.display);
+        pending.push(item);
+        pendingByHash.set(hash, item);
+        imported++;
+        if (item.phash) {
+          for (const m of near.addAndFind(item.phash, f.display, 8)) {
+            if (nearDuplicates.length < MAX_NEAR_PAIRS) nearDuplicates.push({ a: f.display, b: near.names[m.index]!, distance: m.distance });
+          }
+        }
+        if (pending.length >= chunkSize) await flush();
+      }
+    }
+    done++;
+    const now = Date.now();
+    if (now - lastProgress > 200 || done === total) {
+      lastProgress = now;
+      sink.progress(done, total, f.display);
+    }
+    if (!stopping) {
+      const stop = await sink.shouldStop();
+      if (stop) {
+        // Finish what is in flight (its files are written), commit it, then end.
+        stopping = true;
+        ended = stop === 'cancel' ? 'cancelled' : stop === 'stop' ? 'interrupted' : 'done';
+      }
+    }
+  }
+  await flush();
+  for (const s of opened) await s.close().catch(() => {});
+  if (skippedMore > 0) warnings.push({ path: '', message: `${skippedMore} more skipped files are not listed` });
+  return {
+    ended,
+    seen: total + skipped.filter((s) => s.reason === 'escapes_root' || s.reason === 'archive_limit').length,
+    imported,
+    duplicates,
+    alreadyPresent,
+    skipped,
+    duplicateOf,
+    nearDuplicates,
+    warnings,
+    elapsedMs: Date.now() - started,
+  };
+}
+
+/** Write a content-addressed file unless the same bytes are already there (another dataset, an earlier run). */
+async function storeOnce(dataDir: string, rel: string, bytes: Uint8Array): Promise<void> {
+  const abs = containedPath(dataDir, rel);
+  const st = await fsp.stat(abs).catch(() => null);
+  if (st && st.size === bytes.length) return;
+  await writeFileAtomic(abs, bytes);
+}
+
+async function storeImage(params: ImportParams, f: SourceFile, buf: Buffer, hash: string, meta: ItemMeta, notes: string[]): Promise<NewItem> {
+  const img = await decodeImage(buf, f.ext);
+  notes.push(...img.warnings);
+  const file = layout.itemFile(params.projectId, hash, img.ext);
+  const thumb = layout.thumbFile(params.projectId, hash);
+  await storeOnce(params.dataDir, file, img.bytes);
+  await storeOnce(params.dataDir, thumb, img.thumb);
+  return {
+    hash,
+    file,
+    thumb,
+    originalName: f.display,
+    mime: img.mime,
+    bytes: img.bytes.length,
+    width: img.width,
+    height: img.height,
+    hasAlpha: img.hasAlpha,
+    phash: img.phash,
+    label: meta.label ?? null,
+    caption: meta.caption ?? null,
+    tags: meta.tags ?? [],
+  };
+}
+
+async function storeText(params: ImportParams, f: SourceFile, buf: Buffer, hash: string, meta: ItemMeta): Promise<NewItem> {
+  checkText(buf);
+  const ext = TEXT_EXTENSIONS.has(f.ext) ? f.ext : '.txt';
+  const file = layout.itemFile(params.projectId, hash, ext);
+  await storeOnce(params.dataDir, file, buf);
+  return {
+    hash,
+    file,
+    thumb: null,
+    originalName: f.display,
+    mime: 'text/plain',
+    bytes: buf.length,
+    width: null,
+    height: null,
+    hasAlpha: false,
+    phash: null,
+    label: meta.label ?? null,
+    caption: meta.caption ?? null,
+    tags: meta.tags ?? [],
+  };
+}
+

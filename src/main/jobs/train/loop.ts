@@ -1,0 +1,203 @@
+/**
+ * The training loop a worker runs: backend, data, session, then steps until the length is reached or
+ * the user pauses / finishes / the app stops. Sample grids and checkpoints are written here (atomically)
+ * before the engine is told about them, so every catalog row points at a complete file.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import type { JobChannel } from '../worker-side';
+import { initBackend, type BackendName } from '../../ml/backend';
+import { TrainingSession } from '../../ml/train/session';
+import { DivergedError } from '../../ml/train/guards';
+import type { ImageFamily } from '../../ml/models/model';
+import { loadImageTrainingData } from '../../datasets/prepare';
+import type { ImageTensorData } from '../../ml/data';
+import { writeFileAtomic } from '../../files/atomic';
+import { encodePng } from '../../files/png';
+import { layout } from '../../files/data-dir';
+import { TrainingWatch, imageDiversity } from './warnings';
+import { createQualityProbe, type QualityProbe } from './quality';
+import type { TrainMessage, TrainResult, TrainWorkerData } from './messages';
+
+/** Default cadence when the user sets none: a grid every ~30 s and a checkpoint every ~2 min of training. */
+const GRID_SECONDS = 30;
+const CHECKPOINT_SECONDS = 120;
+
+export async function runTraining(channel: JobChannel<TrainWorkerData>): Promise<TrainResult> {
+  const w = channel.data;
+  const post = (m: TrainMessage) => channel.post(m);
+
+  const report = await initBackend(w.backend && w.backend !== 'auto' ? (w.backend as BackendName) : undefined);
+  post({ type: 'backend', report });
+
+  channel.progress(0, null, 'Preparing images…');
+  if (w.datasetKind !== 'image') throw new Error(`Training ${w.family} on a ${w.datasetKind} dataset is not supported.`);
+  const data = await loadImageTrainingData(w.dataDir, w.items, w.size, w.prepare);
+
+  const session = w.resumeFrom
+    ? await TrainingSession.resume(w.resumeFrom, data)
+    : await TrainingSession.create({
+        family: w.family as ImageFamily,
+        data,
+        seed: w.seed,
+        batchSize: w.batchSize,
+        augment: w.augment,
+        config: w.config as never,
+        init: w.initFrom ? { checkpoint: w.initFrom.file, freezeDiscriminatorLayers: w.initFrom.freezeDiscriminatorLayers, lrScale: w.initFrom.lrScale } : undefined,
+      });
+  const startStep = session.step;
+  post({
+    type: 'setup',
+    config: session.config as unknown as Record<string, unknown>,
+    labels: session.vocab.labelNames,
+    tags: session.vocab.tagNames,
+    size: data.size,
+    channels: data.channels,
+    count: data.count,
+    startStep,
+  });
+
+  const probe: QualityProbe | null = await createQualityProbe(data, { seed: w.seed, cacheDir: w.cacheDir, family: w.family }).catch(() => null);
+  const watch = new TrainingWatch(w.family, dataDiversity(data));
+
+  const targetSteps = 'steps' in w.length ? startStep + w.length.steps : null;
+  const targetMs = 'minutes' in w.length ? w.length.minutes * 60_000 : null;
+  let loopMs = 0; // time in the loop (steps, grids, checkpoints), not start-up or metrics
+  let trainMs = 0;
+  let lastGridAt = -Infinity;
+  let lastCheckpointAt = 0;
+  let lastGridStep = -1;
+  let lastCheckpointStep = startStep;
+  let recentRate = 0;
+
+  const writeGrid = async () => {
+    const t0 = performance.now();
+    const grid = session.sampleGrid();
+    const file = layout.gridFile(w.projectId, w.runId, session.step);
+    await writeFileAtomic(path.join(w.dataDir, file), await encodePng(grid));
+    const diversity = gridDiversity(grid, 6);
+    post({ type: 'grid', step: session.step, file, diversity });
+    const warning = watch.onGrid(diversity, session.step);
+    if (warning) post({ type: 'warning', ...warning, step: session.step });
+    lastGridStep = session.step;
+    lastGridAt = loopMs;
+    return performance.now() - t0;
+  };
+
+  const writeCheckpoint = async () => {
+    const t0 = performance.now();
+    const file = layout.checkpointFile(w.projectId, w.runId, session.step);
+    const abs = path.join(w.dataDir, file);
+    fs.mkdirSync(path.dirname(abs), { recursive: true });
+    const { bytes, sha256 } = await session.saveCheckpoint(abs);
+    post({ type: 'checkpoint', step: session.step, file, sha256, bytes });
+    lastCheckpointStep = session.step;
+    lastCheckpointAt = loopMs;
+    const spent = performance.now() - t0;
+    if (probe) {
+      const m = await probe.evaluate(abs);
+      post({ type: 'metric', step: session.step, sha256, metric: m.metric, metrics: m.metrics });
+    }
+    return spent;
+  };
+
+  // The "before" picture and the metric's starting point.
+  if (!w.resumeFrom) {
+    await writeGrid();
+    if (probe) {
+      // Step 0 is measured through a checkpoint too, so every point on the metric curve means the same.
+      loopMs += await writeCheckpoint();
+    }
+  }
+
+  let reason: TrainResult['reason'] = 'length';
+  try {
+    for (;;) {
+      const end = await channel.checkpoint();
+      if (end === 'cancel') {
+        reason = 'cancelled';
+        break;
+      }
+      if (end === 'stop') {
+        reason = 'stopped';
+        break;
+      }
+      if (end === 'finish') {
+        reason = 'finished';
+        break;
+      }
+      if (targetSteps !== null && session.step >= targetSteps) break;
+      if (targetMs !== null && loopMs >= targetMs) break;
+
+      const t0 = performance.now();
+      const r = session.trainStep();
+      const dt = performance.now() - t0;
+      trainMs += dt;
+      loopMs += dt;
+      const rate = r.images / (dt / 1000);
+      recentRate = recentRate === 0 ? rate : 0.9 * recentRate + 0.1 * rate;
+      const stepsPerMs = (r.images / recentRate) * 1000;
+      const etaMs =
+        targetSteps !== null ? Math.max(0, (targetSteps - r.step) * stepsPerMs) : targetMs !== null ? Math.max(0, targetMs - loopMs) : null;
+      post({
+        type: 'step',
+        step: r.step,
+        losses: r.losses,
+        images: r.images,
+        trainMs: Math.round(trainMs),
+        imgPerSec: recentRate,
+        etaMs: etaMs === null ? null : Math.round(etaMs),
+        memory: { tensors: tf.memory().numTensors, rssMb: Math.round(process.memoryUsage().rss / 1048576) },
+      });
+      const warning = watch.onStep(r.losses);
+      if (warning) post({ type: 'warning', ...warning, step: r.step });
+      channel.progress(targetSteps !== null ? r.step - startStep : Math.round(loopMs / 1000), targetSteps !== null ? targetSteps - startStep : Math.round((targetMs ?? 0) / 1000), `step ${r.step}`);
+
+      const gridDue = w.sampleEvery ? r.step % w.sampleEvery === 0 : loopMs - lastGridAt >= GRID_SECONDS * 1000;
+      if (gridDue) loopMs += await writeGrid();
+      const ckptDue = w.checkpointEvery ? r.step % w.checkpointEvery === 0 : loopMs - lastCheckpointAt >= CHECKPOINT_SECONDS * 1000;
+      if (ckptDue) loopMs += await writeCheckpoint();
+    }
+  } catch (err) {
+    if (err instanceof DivergedError) {
+      post({ type: 'warning', code: 'diverged', message: err.message, step: err.step });
+    }
+    session.dispose();
+    probe?.dispose();
+    throw err;
+  }
+
+  // Whatever ended the loop (length, finish, app stopping), keep the work: a last grid and checkpoint.
+  if (reason !== 'cancelled') {
+    if (lastGridStep !== session.step) await writeGrid();
+    if (lastCheckpointStep !== session.step || session.step === startStep) await writeCheckpoint();
+  }
+  const step = session.step;
+  session.dispose();
+  probe?.dispose();
+  return { step, reason };
+}
+
+function dataDiversity(data: ImageTensorData): number | null {
+  const per = data.size * data.size * data.channels;
+  const n = Math.min(data.count, 36);
+  const images = Array.from({ length: n }, (_, i) => ({ pixels: data.pixels.subarray(i * per, (i + 1) * per) }));
+  return imageDiversity(images);
+}
+
+/** Split a side×side grid (2 px padding) back into its cells to measure how alike they are. */
+function gridDiversity(grid: { pixels: Uint8Array; width: number; height: number; channels: number }, side: number, pad = 2): number | null {
+  const cell = Math.floor((grid.width - (side + 1) * pad) / side);
+  if (cell <= 0) return null;
+  const c = grid.channels;
+  const images: Array<{ pixels: Uint8Array }> = [];
+  for (let k = 0; k < side * side; k++) {
+    const x0 = pad + (k % side) * (cell + pad);
+    const y0 = pad + Math.floor(k / side) * (cell + pad);
+    const px = new Uint8Array(cell * cell * c);
+    for (let y = 0; y < cell; y++) px.set(grid.pixels.subarray(((y0 + y) * grid.width + x0) * c, ((y0 + y) * grid.width + x0 + cell) * c), y * cell * c);
+    images.push({ pixels: px });
+  }
+  return imageDiversity(images);
+}

@@ -1,0 +1,55 @@
+import type { BackendReport } from '../../ml/backend';
+import type { PrepareSettings, TrainingItem } from '../../datasets/prepare';
+import type { AugmentSettings } from '../../ml/data';
+import type { TrainLength } from '../../../shared/contract';
+
+/** What the engine hands a training worker. Everything the worker needs; it never opens the catalog. */
+export interface TrainWorkerData {
+  dataDir: string;
+  projectId: number;
+  runId: number;
+  family: string;
+  size: number;
+  prepare: PrepareSettings;
+  augment: AugmentSettings;
+  items: TrainingItem[];
+  datasetKind: 'image' | 'text';
+  seed: number;
+  batchSize?: number;
+  config?: Record<string, unknown>;
+  backend?: string;
+  /** How much to train in this session (steps or minutes), counted from `startStep`. */
+  length: TrainLength;
+  /** Resume: continue from this checkpoint (absolute path). */
+  resumeFrom?: string;
+  /** Fine-tune: start from these weights (absolute path). */
+  initFrom?: { file: string; freezeDiscriminatorLayers?: number; lrScale?: number };
+  sampleEvery?: number;
+  checkpointEvery?: number;
+  /** Where metric features are cached between runs (absolute folder). */
+  cacheDir: string;
+}
+
+/** Worker → engine, beyond the common job messages. Files named here already exist, complete. */
+export type TrainMessage =
+  | { type: 'backend'; report: BackendReport }
+  | { type: 'setup'; config: Record<string, unknown>; labels: string[]; tags: string[]; size: number; channels: number; count: number; startStep: number }
+  | {
+      type: 'step';
+      step: number;
+      losses: Record<string, number>;
+      images: number;
+      trainMs: number;
+      imgPerSec: number;
+      etaMs: number | null;
+      memory: { tensors: number; rssMb: number };
+    }
+  | { type: 'grid'; step: number; file: string; diversity: number | null }
+  | { type: 'checkpoint'; step: number; file: string; sha256: string; bytes: number }
+  | { type: 'metric'; step: number; sha256: string; metric: number | null; metrics: Record<string, number> }
+  | { type: 'warning'; code: 'd_collapse' | 'mode_collapse' | 'diverged' | 'slow'; message: string; step: number };
+
+export interface TrainResult {
+  step: number;
+  reason: 'length' | 'finished' | 'stopped' | 'cancelled';
+}

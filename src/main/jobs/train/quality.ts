@@ -1,0 +1,192 @@
+/**
+ * Sample quality of a checkpoint, for the run chart (at checkpoints) and on demand.
+ *
+ *   const probe = await createQualityProbe(data, { seed: 0, cacheDir, family: 'default' });
+ *   const { metric, metrics } = await probe.evaluate(ckptPath);   // metric = KID × 1000, lower is better
+ *   probe.dispose();
+ *
+ * - Feature space: ml/metrics/feature-space.ts, fitted once per dataset and cached under
+ *   cacheDir/features/ (see docs/quality-metric.md for why it is not Inception). Creating the probe also
+ *   caches the training features with their item ids for the gallery's memorisation guard.
+ * - evaluate: QUALITY_SAMPLES images from fixed latents (the same for every checkpoint of the run, so
+ *   checkpoint-to-checkpoint changes are the model's, not the draw's), embedded and compared with the
+ *   training images: `kid` (unbiased MMD², cubic kernel, mean over subsets), `kidStd` (its spread over
+ *   subsets: differences smaller than this are noise), `precision`, `recall` (k = 3).
+ *   Conditional models are sampled with labels in the data's label proportions.
+ * - VAE: `reconMse`, the held-out reconstruction MSE per value on the [-1, 1] scale (posterior mean), on
+ *   the held-out split stored in the checkpoint. The sampler's Generator only loads the decoder, so this
+ *   rebuilds the full model from the checkpoint. Skipped when the data changed since training (the split
+ *   would no longer mean the same images) or the checkpoint lacks the encoder.
+ * - metric = KID × 1000: KID values here are ~0.001–10; ×1000 gives readable chart numbers (the
+ *   convention of the KID literature, which reports KID×10³).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { AtelierError } from '../../../shared/errors';
+import type { ImageTensorData } from '../../ml/data';
+import { loadOrFitFeatureSpace, type FeatureSpace } from '../../ml/metrics/feature-space';
+import { kid } from '../../ml/metrics/kid';
+import { loadTrainingFeatures, memorisationThreshold, saveTrainingFeatures } from '../../ml/metrics/nearest';
+import { precisionRecall } from '../../ml/metrics/precision_recall';
+import type { ImageConfigs } from '../../ml/models';
+import { familyModule } from '../../ml/models';
+import type { ImageFamily } from '../../ml/models/model';
+import { assignValues } from '../../ml/nn/params';
+import { Rng } from '../../ml/rng';
+import { loadGenerator, type Generator } from '../../ml/sample/sampler';
+import { ImageSource, disposeBatch } from '../../ml/train/batches';
+import { readCheckpoint } from '../../ml/train/checkpoint';
+
+export interface QualityProbe {
+  evaluate(checkpointFile: string): Promise<{ metric: number | null; metrics: Record<string, number> }>;
+  dispose(): void;
+}
+
+/** Generations per evaluation. */
+export const QUALITY_SAMPLES = 256;
+/** Images drawn per sampler call (bounds peak memory). */
+const SAMPLE_CHUNK = 64;
+/** At most this many training images form the reference set (a seeded subset of bigger datasets). */
+const MAX_REFERENCE = 1024;
+const KID_OPTIONS = { subsets: 50, subsetSize: 100, gamma: 1 } as const;
+const PR_K = 3;
+
+export async function createQualityProbe(
+  data: ImageTensorData,
+  opts: { seed: number; cacheDir: string; family: string },
+): Promise<QualityProbe> {
+  if (data.kind !== 'image') throw new AtelierError('invalid_input', 'The quality metric needs image data.');
+  const { space, key } = await loadOrFitFeatureSpace(data, opts.cacheDir);
+  const allFeats = space.embed(data.pixels, data.count, data.size, data.channels);
+  const dim = space.dim;
+
+  if ((await loadTrainingFeatures(opts.cacheDir, key).catch(() => null)) === null) {
+    const itemIds = data.itemIds && data.itemIds.length === data.count ? data.itemIds : new Array<number>(data.count).fill(-1);
+    await saveTrainingFeatures(opts.cacheDir, { key, dim, features: allFeats, itemIds, threshold: memorisationThreshold(allFeats, dim) });
+  }
+  const reference = referenceSubset(allFeats, data.count, dim, opts.seed);
+  let disposed = false;
+
+  return {
+    async evaluate(checkpointFile) {
+      if (disposed) throw new Error('this quality probe was disposed');
+      const g = await loadGenerator(checkpointFile);
+      let fake: Float32Array;
+      try {
+        fake = sampleFeatures(g, space, data, opts.seed);
+      } finally {
+        g.dispose();
+      }
+      const k = kid(reference, fake, dim, { ...KID_OPTIONS, seed: opts.seed });
+      const pr = precisionRecall(reference, fake, dim, PR_K);
+      const metrics: Record<string, number> = { kid: k.mean, kidStd: k.std, precision: pr.precision, recall: pr.recall };
+      if (g.family === 'vae' || opts.family === 'vae') {
+        const mse = await heldOutReconstruction(checkpointFile, data);
+        if (mse !== null) metrics['reconMse'] = mse;
+      }
+      return { metric: Number.isFinite(k.mean) ? k.mean * 1000 : null, metrics };
+    },
+    dispose() {
+      disposed = true;
+    },
+  };
+}
+
+function referenceSubset(feats: Float32Array, count: number, dim: number, seed: number): Float32Array {
+  if (count <= MAX_REFERENCE) return feats;
+  const pick = new Rng(seed).shuffle(Array.from({ length: count }, (_, i) => i)).slice(0, MAX_REFERENCE).sort((a, b) => a - b);
+  const out = new Float32Array(MAX_REFERENCE * dim);
+  pick.forEach((row, i) => out.set(feats.subarray(row * dim, (row + 1) * dim), i * dim));
+  return out;
+}
+
+/**
+ * Labels for the QUALITY_SAMPLES generations of a conditional model: stratified over the data's labelled
+ * images (so the label mix matches the data's), grouped so each group is one condition. [] = unconditional.
+ */
+function labelPlan(g: Generator, data: ImageTensorData): { label: string | null; count: number }[] {
+  const names = data.labelNames ?? [];
+  const labelled: string[] = [];
+  if (g.labelNames.length > 0 && data.labels) {
+    for (let i = 0; i < data.count; i++) {
+      const name = names[data.labels[i]!];
+      if (data.labels[i]! >= 0 && name !== undefined && g.labelNames.includes(name)) labelled.push(name);
+    }
+  }
+  if (labelled.length === 0) return [{ label: null, count: QUALITY_SAMPLES }];
+  labelled.sort();
+  const plan: { label: string | null; count: number }[] = [];
+  for (let i = 0; i < QUALITY_SAMPLES; i++) {
+    const label = labelled[Math.floor((i * labelled.length) / QUALITY_SAMPLES)]!;
+    const last = plan[plan.length - 1];
+    if (last && last.label === label) last.count++;
+    else plan.push({ label, count: 1 });
+  }
+  return plan;
+}
+
+function sampleFeatures(g: Generator, space: FeatureSpace, data: ImageTensorData, seed: number): Float32Array {
+  const per = g.size * g.size * g.channels;
+  const pixels = new Uint8Array(QUALITY_SAMPLES * per);
+  let done = 0;
+  let call = 0;
+  for (const { label, count } of labelPlan(g, data)) {
+    for (let i = 0; i < count; i += SAMPLE_CHUNK) {
+      const m = Math.min(SAMPLE_CHUNK, count - i);
+      const { images } = g.sample({
+        seed: (seed + 0x9e3779b9 * ++call) >>> 0,
+        count: m,
+        ...(label !== null ? { condition: { labels: { [label]: 1 } } } : {}),
+      });
+      for (const img of images) pixels.set(img.pixels, done++ * per);
+    }
+  }
+  return space.embed(pixels, QUALITY_SAMPLES, g.size, g.channels);
+}
+
+/** Held-out reconstruction MSE of a model whose family can evaluate it (the VAE); null when unavailable. */
+async function heldOutReconstruction(checkpointFile: string, data: ImageTensorData): Promise<number | null> {
+  const ckpt = await readCheckpoint(checkpointFile);
+  const h = ckpt.header;
+  const session = h.session as { heldOut?: number[]; dataCount?: number };
+  const held = session.dataCount === data.count ? (session.heldOut ?? []) : [];
+  if (held.length === 0) return null;
+  const family = h.family as ImageFamily;
+  const config = h.config as unknown as ImageConfigs[ImageFamily];
+  const module = familyModule(family);
+  module.validate(config, h.vocab);
+  const model = module.build(config, new Rng(0), h.vocab);
+  try {
+    if (!model.evaluate) return null;
+    for (const e of model.store.list({ role: 'param' })) {
+      const t = ckpt.tensors.get(e.name);
+      if (!t || t.shape.join() !== e.variable.shape.join()) return null;
+      assignValues(e.variable, t.data, t.shape);
+    }
+    const source = new ImageSource(data, config, h.vocab);
+    const rng = new Rng(0); // unused without augmentation, but batch() takes one
+    let sum = 0;
+    let n = 0;
+    for (let i = 0; i < held.length; i += SAMPLE_CHUNK) {
+      const idx = held.slice(i, i + SAMPLE_CHUNK).filter((j) => j >= 0 && j < data.count);
+      if (idx.length === 0) continue;
+      const batch = source.batch(idx, null, rng);
+      let value: number | null;
+      try {
+        const t = tf.tidy(() => {
+          const out = model.evaluate!(batch.x);
+          return out['heldOutMse'] ?? out['reconMse'] ?? tf.scalar(NaN);
+        });
+        value = t.dataSync()[0] ?? NaN;
+        t.dispose();
+      } finally {
+        disposeBatch(batch);
+      }
+      sum += value * idx.length;
+      n += idx.length;
+    }
+    const mse = sum / n;
+    return Number.isFinite(mse) ? mse : null;
+  } finally {
+    model.store.dispose();
+  }
+}

@@ -1,0 +1,314 @@
+/**
+ * The engine side of training: turns a `runs.start` / `runs.resume` request into catalog rows and a
+ * worker, and the worker's messages into curves, grids, checkpoints and events. The main thread is the
+ * catalog's only writer; every file a message names is already complete on disk.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { EngineContext } from '../../service/context';
+import type { StartTraining, TrainLength } from '../../../shared/contract';
+import { AtelierError } from '../../../shared/errors';
+import { getDatasetSettings, getDataset, listTrainingItems } from '../../catalog/datasets';
+import { getProject } from '../../catalog/projects';
+import { getModel, insertModel, updateModelConfig } from '../../catalog/models';
+import {
+  getRun,
+  insertGrid,
+  insertRun,
+  recordStep,
+  setBestMetric,
+  setRunBackend,
+  setRunParams,
+  setRunStatus,
+  truncateRunAfter,
+  type RunRow,
+} from '../../catalog/runs';
+import {
+  checkpointsToPrune,
+  deleteCheckpointRow,
+  findCheckpointBySha,
+  getCheckpoint,
+  insertCheckpoint,
+  listRunCheckpoints,
+  setCheckpointMetrics,
+  type CheckpointRow,
+} from '../../catalog/checkpoints';
+import { containedPath } from '../../files/contain';
+import { layout } from '../../files/data-dir';
+import type { TrainMessage, TrainWorkerData } from './messages';
+import type { TextSamplesMessage } from './text-loop';
+import { writeFileAtomicSync } from '../../files/atomic';
+import type { JobHandle, JobOutcome } from '../runner';
+import type { WorkerMessage } from '../protocol';
+
+/** Default sizes per family: the classic presets are fixed, the others follow the user's choice. */
+const FIXED_SIZE: Record<string, number> = { mlpgan: 28, dcgan: 32 };
+const DEFAULT_KEEP_LAST = 3;
+
+/** Stored in run.params_json: what was asked, so Resume can continue it. */
+export interface RunParams {
+  family: string;
+  size: number;
+  length: TrainLength;
+  batchSize?: number;
+  seed: number;
+  backend?: string;
+  config?: Record<string, unknown>;
+  from?: StartTraining['from'];
+  sampleEvery?: number;
+  checkpointEvery?: number;
+  keepLast: number;
+  /** Step the current session started from (for "train to the original length" on resume). */
+  sessionStartStep?: number;
+}
+
+export function startTraining(ctx: EngineContext, input: StartTraining): RunRow {
+  const { db } = ctx;
+  const project = getProject(db, input.projectId);
+  const dataset = getDataset(db, input.datasetId);
+  if (dataset.projectId !== project.id) throw new AtelierError('bad_request', `Dataset ${dataset.id} does not belong to project ${project.id}.`);
+  const isText = input.family === 'charlstm' || input.family === 'chartransformer';
+  if (isText !== (dataset.kind === 'text')) {
+    throw new AtelierError('bad_request', isText ? `${input.family} trains on text datasets; "${dataset.name}" holds images.` : `${input.family} trains on images; "${dataset.name}" is a text dataset.`);
+  }
+  const items = listTrainingItems(db, dataset.id);
+  if (items.length === 0) throw new AtelierError('bad_request', `The dataset "${dataset.name}" is empty: import some ${dataset.kind === 'text' ? 'text' : 'images'} first.`);
+
+  let parent: CheckpointRow | null = null;
+  if (input.from) parent = getCheckpoint(db, input.from.checkpointId);
+
+  const seed = input.seed ?? (Date.now() % 2 ** 31);
+  const size = FIXED_SIZE[input.family] ?? input.size ?? 64;
+  const params: RunParams = {
+    family: input.family,
+    size,
+    length: input.length,
+    batchSize: input.batchSize,
+    seed,
+    backend: input.backend,
+    config: input.config,
+    from: input.from,
+    sampleEvery: input.sampleEvery,
+    checkpointEvery: input.checkpointEvery,
+    keepLast: input.keepLast ?? DEFAULT_KEEP_LAST,
+    sessionStartStep: 0,
+  };
+  const runName = input.name ?? `${familyLabel(input.family)} on ${dataset.name}`;
+  const { runId } = db.transaction(() => {
+    const parentModel = parent ? getModel(db, parent.modelId) : null;
+    const modelId = insertModel(db, {
+      projectId: project.id,
+      name: runName,
+      family: input.family,
+      config: {},
+      source: 'trained',
+      meta: {
+        datasetId: dataset.id,
+        attribution: dataset.attribution ?? null,
+        lineage: parent
+          ? [
+              ...(((parentModel?.meta.lineage as unknown[]) ?? []) as unknown[]),
+              { checkpointId: parent.id, sha256: parent.sha256, modelName: parentModel?.name ?? '?', family: parentModel?.family ?? '?', step: parent.step, source: parentModel?.source ?? '?' },
+            ]
+          : [],
+      },
+    });
+    const id = insertRun(db, { projectId: project.id, modelId, datasetId: dataset.id, name: runName, params, parentCheckpointId: parent?.id ?? null });
+    return { runId: id };
+  })();
+  launch(ctx, getRun(db, runId), { initFrom: parent ?? undefined });
+  ctx.events.emit('catalog.changed', { entity: 'run', projectId: project.id, id: runId });
+  return getRun(db, runId);
+}
+
+/**
+ * Continue a run from its last good checkpoint: what was recorded after that checkpoint is dropped, the
+ * step count and curves continue from there. Without a length, it trains to the original target.
+ */
+export function resumeTraining(ctx: EngineContext, runId: number, length?: TrainLength, backend?: string): RunRow {
+  const { db } = ctx;
+  const run = getRun(db, runId);
+  if (['running', 'paused', 'queued'].includes(run.status) && ctx.jobs.get(run.jobId ?? -1)) {
+    throw new AtelierError('conflict', `Run ${runId} is already running.`);
+  }
+  const last = lastGoodCheckpoint(ctx, runId);
+  if (!last) throw new AtelierError('not_found', `Run ${runId} has no checkpoint to resume from; start a new run instead.`);
+  const params = run.params as unknown as RunParams;
+  let resumeLength = length;
+  if (!resumeLength) {
+    const original = params.length;
+    if ('steps' in original) {
+      const target = (params.sessionStartStep ?? 0) + original.steps;
+      if (last.step >= target) throw new AtelierError('bad_request', `Run ${runId} already reached its ${original.steps} steps; give a length to train further.`);
+      resumeLength = { steps: target - last.step };
+    } else {
+      const usedMinutes = run.trainMs / 60_000;
+      resumeLength = { minutes: Math.max(0.25, original.minutes - usedMinutes) };
+    }
+  }
+  truncateRunAfter(db, runId, last.step);
+  const newParams: RunParams = { ...params, length: resumeLength, backend: backend ?? params.backend, sessionStartStep: last.step };
+  setRunParams(db, runId, newParams);
+  launch(ctx, getRun(db, runId), { resumeFrom: last });
+  return getRun(db, runId);
+}
+
+/** The newest checkpoint whose file is still on disk, whole (size matches the catalog). */
+export function lastGoodCheckpoint(ctx: EngineContext, runId: number): CheckpointRow | null {
+  const all = listRunCheckpoints(ctx.db, runId);
+  for (let i = all.length - 1; i >= 0; i--) {
+    const c = all[i]!;
+    try {
+      if (fs.statSync(containedPath(ctx.dataDir, c.file)).size === c.bytes) return c;
+    } catch {
+      // missing: try an older one
+    }
+  }
+  return null;
+}
+
+function launch(ctx: EngineContext, run: RunRow, from: { resumeFrom?: CheckpointRow; initFrom?: CheckpointRow }): JobHandle {
+  const { db } = ctx;
+  const params = run.params as unknown as RunParams;
+  const dataset = getDataset(db, run.datasetId!);
+  const settings = getDatasetSettings(db, dataset.id);
+  const items = listTrainingItems(db, dataset.id);
+  const abs = (file: string) => containedPath(ctx.dataDir, file);
+  const workerData: TrainWorkerData = {
+    dataDir: ctx.dataDir,
+    projectId: run.projectId,
+    runId: run.id,
+    family: params.family,
+    size: params.size,
+    prepare: settings.prepare,
+    augment: settings.augment,
+    items,
+    datasetKind: dataset.kind,
+    seed: params.seed,
+    batchSize: params.batchSize,
+    config: params.config,
+    backend: params.backend,
+    length: params.length,
+    resumeFrom: from.resumeFrom ? abs(from.resumeFrom.file) : undefined,
+    initFrom: from.initFrom
+      ? { file: checkpointPath(ctx, from.initFrom), freezeDiscriminatorLayers: params.from?.freezeDiscriminatorLayers, lrScale: params.from?.lrScale }
+      : undefined,
+    sampleEvery: params.sampleEvery,
+    checkpointEvery: params.checkpointEvery,
+    cacheDir: path.join(ctx.dataDir, layout.cacheDir()),
+  };
+
+  let lastEmit = 0;
+  const job = ctx.jobs.start({
+    kind: 'train',
+    projectId: run.projectId,
+    params: { runId: run.id },
+    worker: 'train',
+    workerData,
+    onMessage: (msg: WorkerMessage) => onTrainMessage(ctx, run, msg as TrainMessage | TextSamplesMessage, () => {
+      const now = Date.now();
+      if (now - lastEmit < 200) return false;
+      lastEmit = now;
+      return true;
+    }),
+    onEnd: (outcome: JobOutcome) => onTrainEnd(ctx, run, outcome),
+  });
+  setRunStatus(db, run.id, 'running', { jobId: job.id, error: null });
+  ctx.events.emit('run.update', { runId: run.id, projectId: run.projectId, status: 'running' });
+  return job;
+}
+
+/** Base models live in resources/; everything else in the data folder. */
+export function checkpointPath(ctx: EngineContext, c: CheckpointRow): string {
+  if (c.file.startsWith('resources:')) return containedPath(ctx.resourcesDir, c.file.slice('resources:'.length));
+  return containedPath(ctx.dataDir, c.file);
+}
+
+function onTrainMessage(ctx: EngineContext, run: RunRow, msg: TrainMessage | TextSamplesMessage, emitNow: () => boolean): void {
+  const { db } = ctx;
+  const ids = { runId: run.id, projectId: run.projectId };
+  switch (msg.type) {
+    case 'backend':
+      setRunBackend(db, run.id, msg.report.name, msg.report);
+      ctx.backend = { name: msg.report.name, reason: msg.report.reason, threads: msg.report.threads ?? 0, skipped: msg.report.skipped };
+      break;
+    case 'setup': {
+      const model = getModel(db, run.modelId);
+      updateModelConfig(db, run.modelId, msg.config, { ...model.meta, labels: msg.labels, tags: msg.tags, size: msg.size, channels: msg.channels, trainCount: msg.count });
+      break;
+    }
+    case 'step': {
+      const current = getRun(db, run.id);
+      recordStep(db, run.id, msg.step, { ...prefix(msg.losses), imgPerSec: msg.imgPerSec }, {
+        imagesSeen: current.imagesSeen + msg.images,
+        trainMs: sessionTrainMs(run, msg.trainMs),
+      });
+      if (emitNow()) ctx.events.emit('run.step', { ...ids, step: msg.step, losses: msg.losses, imgPerSec: msg.imgPerSec, etaMs: msg.etaMs, memory: msg.memory });
+      break;
+    }
+    case 'grid':
+      insertGrid(db, run.id, msg.step, msg.file);
+      if (msg.diversity !== null) db.prepare('INSERT OR REPLACE INTO run_scalar (run_id, name, step, value) VALUES (?, ?, ?, ?)').run(run.id, 'diversity', msg.step, msg.diversity);
+      ctx.events.emit('run.update', { ...ids, grid: { step: msg.step, file: msg.file } });
+      break;
+    case 'checkpoint': {
+      const id = insertCheckpoint(db, { modelId: run.modelId, runId: run.id, step: msg.step, file: msg.file, sha256: msg.sha256, bytes: msg.bytes });
+      prune(ctx, run);
+      ctx.events.emit('run.update', { ...ids, checkpoint: { id, step: msg.step, metric: null } });
+      break;
+    }
+    case 'metric': {
+      const c = findCheckpointBySha(db, msg.sha256);
+      if (c) setCheckpointMetrics(db, c.id, msg.metric, msg.metrics);
+      const insert = db.prepare('INSERT OR REPLACE INTO run_scalar (run_id, name, step, value) VALUES (?, ?, ?, ?)');
+      for (const [k, v] of Object.entries(msg.metrics)) if (Number.isFinite(v)) insert.run(run.id, `metric/${k}`, msg.step, v);
+      if (msg.metric !== null) setBestMetric(db, run.id, msg.metric);
+      prune(ctx, run);
+      if (c) ctx.events.emit('run.update', { ...ids, checkpoint: { id: c.id, step: msg.step, metric: msg.metric } });
+      break;
+    }
+    case 'text-samples': {
+      // Text runs' "sample grid": the fixed-seed samples, kept as a small JSON file in the run folder.
+      const file = `${layout.runDir(run.projectId, run.id)}/samples/step-${String(msg.step).padStart(8, '0')}.json`;
+      writeFileAtomicSync(path.join(ctx.dataDir, file), JSON.stringify({ step: msg.step, samples: msg.samples, distinct2: msg.distinct2 }));
+      insertGrid(db, run.id, msg.step, file);
+      db.prepare('INSERT OR REPLACE INTO run_scalar (run_id, name, step, value) VALUES (?, ?, ?, ?)').run(run.id, 'diversity', msg.step, msg.distinct2);
+      ctx.events.emit('run.update', { ...ids, grid: { step: msg.step, file } });
+      break;
+    }
+    case 'warning':
+      db.prepare('INSERT OR REPLACE INTO run_scalar (run_id, name, step, value) VALUES (?, ?, ?, 1)').run(run.id, `warning/${msg.code}`, msg.step);
+      ctx.events.emit('run.update', { ...ids, warning: { code: msg.code, message: msg.message, step: msg.step } });
+      break;
+  }
+}
+
+/** Training time adds up across sessions: `run` is the row as it was when this session launched. */
+function sessionTrainMs(run: RunRow, msThisSession: number): number {
+  return run.trainMs + msThisSession;
+}
+
+function prefix(losses: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(losses).map(([k, v]) => [`loss/${k}`, v]));
+}
+
+function prune(ctx: EngineContext, run: RunRow): void {
+  const keepLast = (run.params as unknown as RunParams).keepLast ?? DEFAULT_KEEP_LAST;
+  for (const c of checkpointsToPrune(ctx.db, run.id, keepLast)) {
+    deleteCheckpointRow(ctx.db, c.id);
+    fs.rmSync(containedPath(ctx.dataDir, c.file), { force: true });
+  }
+}
+
+function onTrainEnd(ctx: EngineContext, run: RunRow, outcome: JobOutcome): void {
+  const status = outcome.status === 'done' || outcome.status === 'interrupted' || outcome.status === 'cancelled' || outcome.status === 'diverged' ? outcome.status : 'failed';
+  setRunStatus(ctx.db, run.id, status, { error: outcome.error?.message ?? null });
+  ctx.events.emit('run.update', { runId: run.id, projectId: run.projectId, status });
+  ctx.events.emit('catalog.changed', { entity: 'run', projectId: run.projectId, id: run.id });
+}
+
+function familyLabel(family: string): string {
+  return (
+    { mlpgan: 'MLP GAN', dcgan: 'DCGAN', default: 'Small GAN', cgan: 'Conditional GAN', vae: 'VAE', charlstm: 'Char LSTM', chartransformer: 'Char Transformer' } as Record<string, string>
+  )[family] ?? family;
+}

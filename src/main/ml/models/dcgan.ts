@@ -1,0 +1,214 @@
+/**
+ * DCGAN (Radford et al. 2015), exactly the PyTorch reference peer the benchmark times us against
+ * (shared/bench/torch_dcgan_peer.py): 32×32 RGB, ngf = ndf = 64, no biases, batch norm, ReLU in G,
+ * LeakyReLU 0.2 in D, BCE, Adam 2e-4 (0.5, 0.999), batch 64, one D step on real + fake then one G step.
+ *
+ *   G: z [1×1×100] → T4s1 → 4×4×256 → T4s2 → 8×8×128 → T4s2 → 16×16×64 → T4s2 → 32×32×3 → tanh
+ *      (BN + ReLU after every transposed conv but the last)
+ *   D: 32×32×3 → C4s2 → 16×16×64 → C4s2 → 8×8×128 → C4s2 → 4×4×256 → C4s1 valid → 1
+ *      (LeakyReLU after each conv, BN after the 2nd and 3rd)
+ * At 64 px one more stage is added on each side (the original 64×64 DCGAN, ngf·8 at 4×4).
+ *
+ * Differences from the peer, none of which changes the work done per step:
+ * - BCE is computed from logits (softplus form) rather than sigmoid + log: same values, no overflow.
+ * - tfjs cannot backpropagate into a forward pass recorded outside its gradient tape, so the G step
+ *   re-runs G's forward on the same z (one extra G forward); it also skips D's weight gradients in the
+ *   G step, which PyTorch computes and throws away. The two roughly cancel.
+ * - Weights start N(0, 0.02), BN γ ~ N(1, 0.02) (the DCGAN paper / PyTorch tutorial init; the peer
+ *   script keeps PyTorch's defaults — init does not change the cost).
+ * Sampling uses BN's running statistics (eval mode), so an image does not depend on its batch-mates.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { Adam } from '../nn/adam';
+import { BatchNorm } from '../nn/batchnorm';
+import { Conv2d, ConvTranspose2d } from '../nn/conv';
+import { Ema, emaWeights } from '../nn/ema';
+import type { Fwd } from '../nn/layers';
+import { bceWithLogits } from '../nn/losses';
+import { ParamStore } from '../nn/params';
+import type { Rng } from '../rng';
+import { checkCommon, configError, drawLatents, lrelu, minimize, stagesFor } from './common';
+import type { BaseImageConfig, ImageBatch, ImageFamilyModule, ImageModel, StepContext } from './model';
+
+export interface DcganConfig extends BaseImageConfig {
+  /** 32 (the peer) or 64. */
+  size: number;
+  /** Output channels (3 in the peer). */
+  channels: 1 | 3 | 4;
+  /** Length of z (100 in the peer). */
+  latentDim: number;
+  /** G width: channels of G's last hidden layer; doubles towards 4×4. */
+  ngf: number;
+  /** D width: channels of D's first layer; doubles towards 4×4. */
+  ndf: number;
+  /** Adam learning rate (both nets). */
+  lr: number;
+  /** Adam β1. */
+  beta1: number;
+  /** Adam β2. */
+  beta2: number;
+  /** EMA decay of G for sampling; 0 (the peer's behaviour) samples with the live weights. */
+  emaDecay: number;
+  /** Images per step (64 in the peer). */
+  batchSize: number;
+  /** Unused by GANs. */
+  heldOutFraction: number;
+}
+
+const SIZES = [32, 64] as const;
+const INIT = { kind: 'normal', std: 0.02 } as const;
+
+export function dcganDefaults(data: { size: number; channels: 1 | 3 | 4 }): DcganConfig {
+  return {
+    size: data.size === 64 ? 64 : 32,
+    channels: 3,
+    latentDim: 100,
+    ngf: 64,
+    ndf: 64,
+    lr: 2e-4,
+    beta1: 0.5,
+    beta2: 0.999,
+    emaDecay: 0,
+    batchSize: 64,
+    heldOutFraction: 0,
+  };
+}
+
+export class Dcgan implements ImageModel {
+  readonly store = new ParamStore();
+  readonly latentDim: number;
+  readonly lossNames = ['d', 'g', 'dReal', 'dFake'];
+  readonly vocabTables = {};
+  private readonly gConv: ConvTranspose2d[] = [];
+  private readonly gBn: BatchNorm[] = [];
+  private readonly dConv: Conv2d[] = [];
+  private readonly dBn: (BatchNorm | null)[] = [];
+  private readonly dLayers: string[] = [];
+  private adamG?: Adam;
+  private adamD?: Adam;
+  private ema?: Ema;
+
+  constructor(readonly config: DcganConfig) {
+    const c = config;
+    this.latentDim = c.latentDim;
+    const stages = Math.log2(c.size / 4);
+    const noBias = { bias: false, init: INIT } as const;
+    // G: z → 4×4 (valid, stride 1), then `stages` doublings; the last one outputs the image.
+    let ch = c.ngf * 2 ** (stages - 1);
+    this.gConv.push(new ConvTranspose2d('G/conv0', c.latentDim, ch, { kernel: 4, stride: 1, pad: 'valid', ...noBias }));
+    this.gBn.push(new BatchNorm('G/conv0/bn', ch, { gammaStd: 0.02 }));
+    for (let i = 1; i <= stages; i++) {
+      const out = i === stages ? c.channels : ch / 2;
+      this.gConv.push(new ConvTranspose2d(`G/conv${i}`, ch, out, { kernel: 4, stride: 2, ...noBias }));
+      if (i < stages) this.gBn.push(new BatchNorm(`G/conv${i}/bn`, out, { gammaStd: 0.02 }));
+      ch = out;
+    }
+    // D: `stages` halvings (BN on all but the first), then 4×4 → 1 (valid).
+    let inC: number = c.channels;
+    for (let i = 0; i < stages; i++) {
+      const out = c.ndf * 2 ** i;
+      this.dConv.push(new Conv2d(`D/conv${i}`, inC, out, { kernel: 4, stride: 2, ...noBias }));
+      this.dBn.push(i === 0 ? null : new BatchNorm(`D/conv${i}/bn`, out, { gammaStd: 0.02 }));
+      this.dLayers.push(`D/conv${i}/`);
+      inC = out;
+    }
+    this.dConv.push(new Conv2d(`D/conv${stages}`, inC, 1, { kernel: 4, stride: 1, pad: 'valid', ...noBias }));
+    this.dLayers.push(`D/conv${stages}/`);
+  }
+
+  init(rng: Rng, generatorOnly: boolean): this {
+    const s = this.store;
+    this.gConv.forEach((l, i) => {
+      l.create(s, rng);
+      this.gBn[i]?.create(s, rng);
+    });
+    if (generatorOnly) return this;
+    this.dConv.forEach((l, i) => {
+      l.create(s, rng);
+      this.dBn[i]?.create(s, rng);
+    });
+    const c = this.config;
+    const adam = { lr: c.lr, beta1: c.beta1, beta2: c.beta2, eps: 1e-8 };
+    this.adamG = new Adam(s, 'G', s.trainable('G/'), adam);
+    this.adamD = new Adam(s, 'D', s.trainable('D/'), adam);
+    if (c.emaDecay > 0) this.ema = new Ema(s, s.trainable('G/'), c.emaDecay);
+    return this;
+  }
+
+  generator(f: Fwd, z: tf.Tensor2D): tf.Tensor4D {
+    let x = tf.reshape(z, [-1, 1, 1, this.latentDim]) as tf.Tensor4D;
+    this.gConv.forEach((conv, i) => {
+      x = conv.apply(f, x);
+      const bn = this.gBn[i];
+      x = bn ? tf.relu(bn.apply(f, x)) : tf.tanh(x);
+    });
+    return x;
+  }
+
+  /** Logits, [n]. */
+  discriminator(f: Fwd, x: tf.Tensor4D): tf.Tensor1D {
+    let h = x;
+    this.dConv.forEach((conv, i) => {
+      h = conv.apply(f, h);
+      if (i < this.dConv.length - 1) h = lrelu(this.dBn[i]?.apply(f, h) ?? h);
+    });
+    return tf.reshape(h, [-1]) as tf.Tensor1D;
+  }
+
+  trainStep(batch: ImageBatch, ctx: StepContext): Record<string, tf.Scalar> {
+    const { adamG, adamD, store } = this;
+    if (!adamG || !adamD) throw new Error('this model was built for sampling only');
+    const n = batch.x.shape[0];
+    const w = (name: string) => store.get(name);
+    const z = drawLatents(ctx.rng, n, this.latentDim);
+    // D step: D(real) and D(fake) as two batches (BN statistics per batch, as in the peer).
+    const fake = tf.tidy(() => this.generator({ w, train: true }, z));
+    let dReal!: tf.Scalar;
+    let dFake!: tf.Scalar;
+    const lossD = minimize(
+      () => {
+        const f: Fwd = { w, train: true, stats: store };
+        const real = this.discriminator(f, batch.x);
+        const fk = this.discriminator(f, fake);
+        dReal = tf.keep(tf.mean(tf.sigmoid(real)));
+        dFake = tf.keep(tf.mean(tf.sigmoid(fk)));
+        return tf.add(bceWithLogits(real, 1), bceWithLogits(fk, 0));
+      },
+      store.trainable('D/', this.dLayers.slice(0, ctx.frozenDLayers)),
+      adamD,
+      ctx.lrScale,
+    );
+    fake.dispose();
+    // G step on the same z (non-saturating loss); G's BN running stats are updated here, once per step.
+    const lossG = minimize(
+      () => bceWithLogits(this.discriminator({ w, train: true, stats: store }, this.generator({ w, train: true, stats: store }, z)), 1),
+      store.trainable('G/'),
+      adamG,
+      ctx.lrScale,
+    );
+    z.dispose();
+    this.ema?.update(ctx.step);
+    return { d: lossD, g: lossG, dReal, dFake };
+  }
+
+  generate(z: tf.Tensor2D): tf.Tensor4D {
+    return tf.tidy(() => this.generator({ w: emaWeights(this.store), train: false }, z));
+  }
+
+  latentResponse(): tf.Tensor2D {
+    // First filter [4, 4, C, latent] → [latent, 16·C].
+    return tf.tidy(() => tf.reshape(tf.transpose(emaWeights(this.store)('G/conv0/w'), [3, 0, 1, 2]), [this.latentDim, -1]) as tf.Tensor2D);
+  }
+}
+
+export const dcgan: ImageFamilyModule<DcganConfig> = {
+  family: 'dcgan',
+  defaults: dcganDefaults,
+  validate: (c) => {
+    checkCommon('dcgan', c);
+    stagesFor('dcgan', c.size, SIZES);
+    if (!(c.ngf >= 1 && c.ndf >= 1)) throw configError('dcgan', 'ngf and ndf must be positive');
+    if (!(c.emaDecay >= 0 && c.emaDecay < 1)) throw configError('dcgan', 'emaDecay must be in [0, 1)');
+  },
+  build: (config, rng, _vocab, opts) => new Dcgan(config).init(rng, opts?.generatorOnly ?? false),
+};

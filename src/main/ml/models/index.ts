@@ -1,0 +1,35 @@
+/** The image model families by id. Adding a family = one model file + one line here. */
+import { AtelierError } from '../../../shared/errors';
+import { cgan, type CganConfig } from './cgan';
+import { dcgan, type DcganConfig } from './dcgan';
+import { mlpGan, type MlpGanConfig } from './mlp-gan';
+import type { BaseImageConfig, ImageFamily, ImageFamilyModule } from './model';
+import { smallGan, type SmallGanConfig } from './small-gan';
+import { vae, type VaeConfig } from './vae';
+
+export type { ImageFamily } from './model';
+
+/** Config type per family id. */
+export interface ImageConfigs {
+  mlpgan: MlpGanConfig;
+  dcgan: DcganConfig;
+  default: SmallGanConfig;
+  cgan: CganConfig;
+  vae: VaeConfig;
+}
+
+const FAMILIES: { [F in ImageFamily]: ImageFamilyModule<ImageConfigs[F]> } = {
+  mlpgan: mlpGan,
+  dcgan,
+  default: smallGan,
+  cgan,
+  vae,
+};
+
+export const IMAGE_FAMILIES = Object.keys(FAMILIES) as ImageFamily[];
+
+export function familyModule(family: ImageFamily): ImageFamilyModule<BaseImageConfig> {
+  const m = (FAMILIES as unknown as Record<string, ImageFamilyModule<BaseImageConfig> | undefined>)[family];
+  if (!m) throw new AtelierError('bad_request', `Unknown image model family "${family}".`);
+  return m;
+}

@@ -1,0 +1,75 @@
+/**
+ * 2-D convolutions, NHWC. Filters are [k, k, in, out] for Conv2d and [k, k, out, in] for ConvTranspose2d
+ * (tfjs' layouts). With k = 4, stride 2, 'same' padding both match PyTorch's (k=4, s=2, p=1) exactly.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Rng } from '../rng';
+import * as init from './init';
+import type { Fwd, Init } from './layers';
+import type { ParamStore } from './params';
+
+export interface ConvOptions {
+  kernel: number;
+  stride?: number;
+  pad?: 'same' | 'valid';
+  bias?: boolean;
+  init?: Init;
+}
+
+function initFilter(rng: Rng, shape: number[], how: Init, fanIn: number, fanOut: number): tf.Tensor {
+  if (how.kind === 'normal') return init.normal(rng, shape, how.std);
+  if (how.kind === 'he') return init.he(rng, shape, fanIn, how.slope);
+  return init.xavier(rng, shape, fanIn, fanOut);
+}
+
+export class Conv2d {
+  constructor(
+    readonly name: string,
+    readonly inC: number,
+    readonly outC: number,
+    readonly opts: ConvOptions,
+  ) {}
+
+  create(store: ParamStore, rng: Rng): void {
+    const k = this.opts.kernel;
+    const how = this.opts.init ?? { kind: 'xavier' };
+    store.add(`${this.name}/w`, initFilter(rng, [k, k, this.inC, this.outC], how, k * k * this.inC, k * k * this.outC));
+    if (this.opts.bias ?? true) store.add(`${this.name}/b`, init.zeros([this.outC]));
+  }
+
+  apply(f: Fwd, x: tf.Tensor4D): tf.Tensor4D {
+    const s = this.opts.stride ?? 1;
+    const y = tf.conv2d(x, f.w(`${this.name}/w`) as tf.Tensor4D, s, this.opts.pad ?? 'same');
+    return (this.opts.bias ?? true) ? tf.add(y, f.w(`${this.name}/b`)) : y;
+  }
+}
+
+export class ConvTranspose2d {
+  constructor(
+    readonly name: string,
+    readonly inC: number,
+    readonly outC: number,
+    readonly opts: ConvOptions,
+  ) {}
+
+  create(store: ParamStore, rng: Rng): void {
+    const k = this.opts.kernel;
+    const s = this.opts.stride ?? 1;
+    const how = this.opts.init ?? { kind: 'xavier' };
+    // Each output pixel sees about k²/s² input taps per input channel.
+    const fanIn = (k * k * this.inC) / (s * s);
+    const fanOut = (k * k * this.outC) / (s * s);
+    store.add(`${this.name}/w`, initFilter(rng, [k, k, this.outC, this.inC], how, fanIn, fanOut));
+    if (this.opts.bias ?? true) store.add(`${this.name}/b`, init.zeros([this.outC]));
+  }
+
+  apply(f: Fwd, x: tf.Tensor4D): tf.Tensor4D {
+    const [b, h, w] = x.shape;
+    const k = this.opts.kernel;
+    const s = this.opts.stride ?? 1;
+    const pad = this.opts.pad ?? 'same';
+    const out = (n: number) => (pad === 'same' ? n * s : (n - 1) * s + k);
+    const y = tf.conv2dTranspose(x, f.w(`${this.name}/w`) as tf.Tensor4D, [b, out(h), out(w), this.outC], s, pad);
+    return (this.opts.bias ?? true) ? tf.add(y, f.w(`${this.name}/b`)) : y;
+  }
+}

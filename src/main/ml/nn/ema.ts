@@ -1,0 +1,41 @@
+/**
+ * Exponential moving average of generator weights (`ema/<param>` entries), the weights every sample is
+ * drawn with when a family keeps one. Early on the effective decay is min(decay, (1+t)/(10+t)) so the
+ * first sample grids are not dominated by the random initialisation.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Entry, ParamStore, Weights } from './params';
+
+export class Ema {
+  private readonly params: Entry[];
+
+  constructor(
+    private readonly store: ParamStore,
+    params: Entry[],
+    readonly decay: number,
+  ) {
+    this.params = params;
+    for (const p of params) store.add(`ema/${p.name}`, tf.clone(p.variable), 'ema');
+  }
+
+  /** Blend the live weights in; `step` is the session step (0-based) this update follows. */
+  update(step: number): void {
+    const d = Math.min(this.decay, (1 + step) / (10 + step));
+    tf.tidy(() => {
+      for (const p of this.params) {
+        const e = this.store.get(`ema/${p.name}`);
+        e.assign(tf.add(tf.mul(e, d), tf.mul(p.variable, 1 - d)));
+      }
+    });
+  }
+
+  /** Lookup that prefers the EMA copy and falls back to the live entry (e.g. batch-norm statistics). */
+  weights(): Weights {
+    return (name) => (this.store.has(`ema/${name}`) ? this.store.get(`ema/${name}`) : this.store.get(name));
+  }
+}
+
+/** The same lookup for a store that may or may not hold EMA entries (samplers, families without EMA). */
+export function emaWeights(store: ParamStore): Weights {
+  return (name) => (store.has(`ema/${name}`) ? store.get(`ema/${name}`) : store.get(name));
+}

@@ -1,0 +1,24 @@
+/** The text model families by name (one file each), like ../models/index.ts for images. */
+import { AtelierError } from '../../../shared/errors';
+import { charLstm, type CharLstmConfig } from './char-lstm';
+import { charTransformer, type CharTransformerConfig } from './char-transformer';
+import { TEXT_FAMILIES, type TextFamily, type TextFamilyModule } from './model';
+
+export interface TextConfigs {
+  charlstm: CharLstmConfig;
+  chartransformer: CharTransformerConfig;
+}
+
+const MODULES: { [F in TextFamily]: TextFamilyModule<TextConfigs[F]> } = {
+  charlstm: charLstm,
+  chartransformer: charTransformer,
+};
+
+export function isTextFamily(name: string): name is TextFamily {
+  return (TEXT_FAMILIES as readonly string[]).includes(name);
+}
+
+export function textFamilyModule<F extends TextFamily>(family: F): TextFamilyModule<TextConfigs[F]> {
+  if (!isTextFamily(family)) throw new AtelierError('bad_request', `Unknown text model family "${family}"; use one of ${TEXT_FAMILIES.join(', ')}.`);
+  return MODULES[family] as TextFamilyModule<TextConfigs[F]>;
+}

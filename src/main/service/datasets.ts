@@ -1,0 +1,326 @@
+/**
+ * Datasets: the catalog side of imports (the worker finds, checks and stores files; this file commits
+ * its chunks and keeps the report), samples, label editing, settings and previews.
+ */
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import sharp from 'sharp';
+import type { Handlers } from './handlers';
+import type { EngineContext } from './context';
+import type { ImportReport, ParsedInput } from '../../shared/contract';
+import { AtelierError } from '../../shared/errors';
+import { getProject } from '../catalog/projects';
+import { getJob } from '../catalog/jobs';
+import {
+  deleteItemRows,
+  freeDatasetName,
+  getDataset,
+  insertDataset,
+  insertItems,
+  itemFingerprints,
+  latestImportJobId,
+  listDatasets,
+  listItems,
+  listTrainingItems,
+  renameDataset,
+  setDatasetSettings,
+  updateItems,
+} from '../catalog/datasets';
+import { containedPath } from '../files/contain';
+import { listSamples } from '../datasets/samples';
+import { uploadDir } from '../datasets/staging';
+import { extOf } from '../datasets/sources';
+import { TEXT_EXTENSIONS } from '../datasets/sniff';
+import { prepareImage, preparedChannels } from '../datasets/prepare';
+import { augmentImage } from '../datasets/augment';
+import type { ImportParams, NewItem } from '../datasets/import';
+import type { ItemMeta } from '../datasets/metadata';
+import type { JobHandle } from '../jobs/runner';
+import { Rng } from '../ml/rng';
+
+type ImportInput = ParsedInput<'datasets.import'>;
+
+export interface StartedImport {
+  jobId: number;
+  datasetId: number;
+  handle: JobHandle;
+}
+
+/** Stored in job.params_json; `datasetId` is how a dataset finds its latest report. */
+interface ImportJobParams {
+  datasetId: number;
+  paths: string[];
+  uploadId?: string;
+}
+
+function inferKind(paths: string[]): 'image' | 'text' {
+  // Only a list of plain text files makes a text dataset by itself; folders default to images.
+  return paths.length > 0 && paths.every((p) => TEXT_EXTENSIONS.has(extOf(p)) && fs.existsSync(p) && fs.statSync(p).isFile()) ? 'text' : 'image';
+}
+
+export function startImport(ctx: EngineContext, input: ImportInput, extra: { meta?: Record<string, ItemMeta>; source?: string; attribution?: string | null } = {}): StartedImport {
+  const { db } = ctx;
+  const project = getProject(db, input.projectId);
+  const paths = (input.paths ?? []).map((p) => path.resolve(p));
+  const sourceNames: Array<string | null> = paths.map(() => null);
+  if (input.uploadId) {
+    const dir = uploadDir(ctx.dataDir, input.uploadId);
+    if (!fs.existsSync(dir)) throw new AtelierError('not_found', 'Nothing was uploaded under that id (or it was already imported).');
+    // One dropped folder is that folder (its subfolders are labels); loose files are "upload".
+    const entries = fs.readdirSync(dir, { withFileTypes: true }).filter((e) => !e.name.startsWith('.'));
+    if (entries.length === 1 && entries[0]!.isDirectory()) {
+      paths.push(path.join(dir, entries[0]!.name));
+      sourceNames.push(entries[0]!.name);
+    } else {
+      paths.push(dir);
+      sourceNames.push('upload');
+    }
+  }
+  let datasetId: number;
+  if (input.datasetId !== undefined) {
+    const d = getDataset(db, input.datasetId);
+    if (d.projectId !== project.id) throw new AtelierError('bad_request', `Dataset ${d.id} does not belong to project ${project.id}.`);
+    if (input.kind && input.kind !== d.kind) throw new AtelierError('bad_request', `"${d.name}" is a${d.kind === 'image' ? 'n image' : ' text'} dataset.`);
+    datasetId = d.id;
+  } else {
+    const first = input.paths?.[0];
+    const wanted = input.name ?? (first ? path.basename(path.resolve(first)).replace(/\.zip$/i, '') : (sourceNames.find((n) => n && n !== 'upload') ?? 'Uploaded files'));
+    datasetId = insertDataset(db, {
+      projectId: project.id,
+      name: freeDatasetName(db, project.id, wanted),
+      kind: input.kind ?? inferKind(paths),
+      source: extra.source,
+      attribution: extra.attribution,
+    });
+    ctx.events.emit('catalog.changed', { entity: 'dataset', projectId: project.id, id: datasetId });
+  }
+  const running = ctx.jobs.running().find((j) => j.kind === 'import' && (getJob(db, j.id)?.params as ImportJobParams | undefined)?.datasetId === datasetId);
+  if (running) throw new AtelierError('conflict', 'This dataset is already importing; wait for that import to finish.');
+  const dataset = getDataset(db, datasetId);
+  const workerData: ImportParams = {
+    dataDir: ctx.dataDir,
+    projectId: project.id,
+    datasetId,
+    kind: dataset.kind,
+    sources: paths,
+    sourceNames,
+    existing: itemFingerprints(db, datasetId),
+    meta: extra.meta,
+  };
+  const params: ImportJobParams = { datasetId, paths, ...(input.uploadId ? { uploadId: input.uploadId } : {}) };
+  let lastEmit = 0;
+  const handle = ctx.jobs.start({
+    kind: 'import',
+    projectId: project.id,
+    params,
+    worker: 'import',
+    workerData,
+    onMessage: (msg) => {
+      if (msg.type !== 'items') return;
+      insertItems(db, datasetId, (msg as unknown as { items: NewItem[] }).items);
+      const now = Date.now();
+      if (now - lastEmit > 500) {
+        lastEmit = now;
+        ctx.events.emit('catalog.changed', { entity: 'dataset', projectId: project.id, id: datasetId });
+      }
+    },
+    onEnd: async () => {
+      if (input.uploadId) await fsp.rm(uploadDir(ctx.dataDir, input.uploadId), { recursive: true, force: true }).catch(() => {});
+      ctx.events.emit('catalog.changed', { entity: 'dataset', projectId: project.id, id: datasetId });
+    },
+  });
+  return { jobId: handle.id, datasetId, handle };
+}
+
+/** The stored report of an import job, in the contract's shape. */
+export function importReportOf(ctx: EngineContext, jobId: number): ImportReport | null {
+  const job = getJob(ctx.db, jobId);
+  if (!job || job.kind !== 'import') throw new AtelierError('not_found', `There is no import job ${jobId}.`);
+  const params = job.params as ImportJobParams;
+  if (['running', 'queued', 'paused'].includes(job.status)) return null;
+  const r = (job.result ?? {}) as Partial<ImportReport>;
+  const warnings = r.warnings ?? [];
+  if (!job.result) {
+    warnings.push({
+      path: '',
+      message:
+        job.status === 'interrupted'
+          ? 'The import was interrupted before it finished. Everything imported so far is kept; import the same files again to add the rest.'
+          : `The import ${job.status}${job.error ? `: ${job.error}` : ''}.`,
+    });
+  }
+  return {
+    datasetId: params.datasetId,
+    jobId: job.id,
+    status: job.status,
+    seen: r.seen ?? 0,
+    imported: r.imported ?? 0,
+    duplicates: r.duplicates ?? 0,
+    alreadyPresent: r.alreadyPresent ?? 0,
+    skipped: r.skipped ?? [],
+    duplicateOf: r.duplicateOf ?? [],
+    nearDuplicates: r.nearDuplicates ?? [],
+    warnings,
+    elapsedMs: r.elapsedMs ?? (job.endedAt && job.startedAt ? job.endedAt - job.startedAt : 0),
+  };
+}
+
+async function removeFiles(ctx: EngineContext, files: string[]): Promise<void> {
+  for (const f of files) await fsp.rm(containedPath(ctx.dataDir, f), { force: true }).catch(() => {});
+}
+
+function samplePaths(ctx: EngineContext, sampleId: string) {
+  const entry = listSamples(ctx.resourcesDir).find((s) => s.id === sampleId);
+  if (!entry) throw new AtelierError('not_found', `There is no built-in sample "${sampleId}".`);
+  const abs = path.join(ctx.resourcesDir, 'samples', entry.path);
+  return { entry, abs };
+}
+
+/** Label = category; tags = the emoji's name and its keywords; caption = the name. */
+function sampleMeta(manifestFile: string): Record<string, ItemMeta> {
+  const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as { items?: Array<{ file: string; label?: string; name?: string; tags?: string[] }> };
+  const meta: Record<string, ItemMeta> = {};
+  for (const it of manifest.items ?? []) {
+    meta[it.file] = { label: it.label ?? null, caption: it.name ?? null, tags: [...(it.name ? [it.name] : []), ...(it.tags ?? [])] };
+  }
+  return meta;
+}
+
+export async function addSample(ctx: EngineContext, projectId: number, sampleId: string) {
+  getProject(ctx.db, projectId);
+  const { entry, abs } = samplePaths(ctx, sampleId);
+  const source = `sample:${entry.id}`;
+  const already = listDatasets(ctx.db, projectId).find((d) => d.source === source);
+  if (already && already.itemCount > 0) return already;
+  const isManifest = abs.endsWith('.json');
+  const started = startImport(
+    ctx,
+    { projectId, kind: entry.kind, name: entry.name, paths: [isManifest ? path.dirname(abs) : abs], ...(already ? { datasetId: already.id } : {}) },
+    { meta: isManifest ? sampleMeta(abs) : undefined, source, attribution: entry.attribution },
+  );
+  const outcome = await started.handle.done;
+  if (outcome.status !== 'done') throw new AtelierError('internal', `Adding the sample failed: ${outcome.error?.message ?? outcome.status}`);
+  return getDataset(ctx.db, started.datasetId);
+}
+
+async function preview(ctx: EngineContext, input: ParsedInput<'datasets.preview'>) {
+  const d = getDataset(ctx.db, input.id);
+  if (d.kind !== 'image') throw new AtelierError('bad_request', 'Previews are for image datasets.');
+  const prepare = { ...d.prepare, ...input.prepare };
+  const augment = { ...d.augment, ...input.augment };
+  const items = listTrainingItems(ctx.db, d.id);
+  if (items.length === 0) return { images: [] };
+  const channels = preparedChannels(items, prepare);
+  const toUrl = async (raw: Uint8Array) => {
+    const png = await sharp(Buffer.from(raw), { raw: { width: input.size, height: input.size, channels } }).png().toBuffer();
+    return `data:image/png;base64,${png.toString('base64')}`;
+  };
+  const images: Array<{ itemId: number; dataUrl: string }> = [];
+  if (input.mode === 'prepare') {
+    // Spread the picks over the dataset so several labels show.
+    const step = Math.max(1, Math.floor(items.length / input.count));
+    for (let i = 0; i < items.length && images.length < input.count; i += step) {
+      const item = items[i]!;
+      try {
+        images.push({ itemId: item.id, dataUrl: await toUrl(await prepareImage(containedPath(ctx.dataDir, item.file), input.size, prepare, channels)) });
+      } catch {
+        // a file removed behind our back: leave it out of the preview
+      }
+    }
+  } else {
+    const rng = new Rng(input.seed);
+    const pick = items[Math.floor(rng.next() * items.length)]!;
+    const base = await prepareImage(containedPath(ctx.dataDir, pick.file), input.size, prepare, channels);
+    images.push({ itemId: pick.id, dataUrl: await toUrl(base) });
+    for (let i = 1; i < input.count; i++) images.push({ itemId: pick.id, dataUrl: await toUrl(augmentImage(base, input.size, channels, augment, () => rng.next())) });
+  }
+  return { images };
+}
+
+type DatasetMethod =
+  | 'datasets.list'
+  | 'datasets.get'
+  | 'datasets.create'
+  | 'datasets.rename'
+  | 'datasets.delete'
+  | 'datasets.items'
+  | 'datasets.updateItems'
+  | 'datasets.deleteItems'
+  | 'datasets.import'
+  | 'datasets.importReport'
+  | 'datasets.samples'
+  | 'datasets.addSample'
+  | 'datasets.setSettings'
+  | 'datasets.preview';
+
+export function datasetHandlers(ctx: EngineContext): Pick<Handlers, DatasetMethod> {
+  const { db } = ctx;
+  const changed = (entity: 'dataset' | 'item', projectId: number, id: number) => ctx.events.emit('catalog.changed', { entity, projectId, id });
+  return {
+    'datasets.list': ({ projectId }) => {
+      getProject(db, projectId);
+      return listDatasets(db, projectId);
+    },
+    'datasets.get': ({ id }) => getDataset(db, id),
+    'datasets.create': ({ projectId, name, kind }) => {
+      getProject(db, projectId);
+      const id = insertDataset(db, { projectId, name, kind });
+      changed('dataset', projectId, id);
+      return getDataset(db, id);
+    },
+    'datasets.rename': ({ id, name }) => {
+      const d = renameDataset(db, id, name);
+      changed('dataset', d.projectId, id);
+      return d;
+    },
+    'datasets.delete': async ({ id }) => {
+      const d = getDataset(db, id);
+      const busy = ctx.jobs.running().some((j) => j.kind === 'import' && (getJob(db, j.id)?.params as ImportJobParams | undefined)?.datasetId === id);
+      if (busy) throw new AtelierError('conflict', `"${d.name}" is still importing; cancel the import first.`);
+      // Rows first (one transaction), then the files nothing else uses.
+      const { orphanFiles } = deleteItemRows(db, id, 'all');
+      await removeFiles(ctx, orphanFiles);
+      changed('dataset', d.projectId, id);
+      return { ok: true as const };
+    },
+    'datasets.items': ({ datasetId, offset, limit, label }) => listItems(db, datasetId, { offset, limit, label }),
+    'datasets.updateItems': ({ datasetId, itemIds, label, caption, addTags, removeTags }) => {
+      const updated = updateItems(db, datasetId, itemIds, { label, caption, addTags, removeTags });
+      changed('item', getDataset(db, datasetId).projectId, datasetId);
+      return { updated };
+    },
+    'datasets.deleteItems': async ({ datasetId, itemIds }) => {
+      const { deleted, orphanFiles } = deleteItemRows(db, datasetId, itemIds);
+      await removeFiles(ctx, orphanFiles);
+      changed('item', getDataset(db, datasetId).projectId, datasetId);
+      return { deleted };
+    },
+    'datasets.import': (input) => {
+      const s = startImport(ctx, input);
+      return { jobId: s.jobId, datasetId: s.datasetId };
+    },
+    'datasets.importReport': ({ jobId, datasetId }) => {
+      if (jobId !== undefined) return importReportOf(ctx, jobId);
+      if (datasetId === undefined) throw new AtelierError('bad_request', 'Give a jobId or a datasetId.');
+      getDataset(db, datasetId);
+      const latest = latestImportJobId(db, datasetId);
+      return latest === null ? null : importReportOf(ctx, latest);
+    },
+    'datasets.samples': () =>
+      listSamples(ctx.resourcesDir)
+        .filter((s) => s.role === 'sample')
+        .map((s) => ({ id: s.id, name: s.name, kind: s.kind, count: s.count, attribution: s.attribution })),
+    'datasets.addSample': async ({ projectId, sampleId }) => {
+      const d = await addSample(ctx, projectId, sampleId);
+      changed('dataset', projectId, d.id);
+      return d;
+    },
+    'datasets.setSettings': ({ id, prepare, augment }) => {
+      const d = setDatasetSettings(db, id, { prepare, augment });
+      changed('dataset', d.projectId, id);
+      return d;
+    },
+    'datasets.preview': (input) => preview(ctx, input),
+  };
+}

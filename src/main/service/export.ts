@@ -1,0 +1,251 @@
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import type { Handlers } from './handlers';
+import type { EngineContext } from './context';
+import type { ExportRecord } from '../../shared/contract';
+import { AtelierError } from '../../shared/errors';
+import { getExport, insertExport, listExports, checkpointForExport, findImportedBySha, insertImportedModel, listExportableModels, type ExportRow } from '../catalog/exports';
+import { exportGenerations, exportTimeline, type ExportOutcome } from '../export/exporter';
+import { checkpointFilePath, lineageOf, listExportableGenerations, listTimelineRuns } from '../export/source';
+import { buildModelBundle, readModelBundle, BUNDLE_EXTENSION } from '../export/model-bundle';
+import { withExportWriter, sanitizeFileName, slug, type WriterIo } from '../export/safe-write';
+import { containedPath, isInside } from '../files/contain';
+import { writeFileAtomic } from '../files/atomic';
+
+/**
+ * What only the desktop shell can do with an exported file. The Electron shell attaches one at start-up
+ * (attachDesktop); the web host and the CLI have none, so those methods answer `unsupported`.
+ */
+export interface DesktopBridge {
+  reveal(file: string): void | Promise<void>;
+  copyImage(file: string): void | Promise<void>;
+  startDrag(file: string): void | Promise<void>;
+}
+
+const desktops = new WeakMap<EngineContext, DesktopBridge>();
+const ioOverrides = new WeakMap<EngineContext, WriterIo>();
+
+export function attachDesktop(ctx: EngineContext, bridge: DesktopBridge): void {
+  desktops.set(ctx, bridge);
+}
+
+/** Tests: route export writes through other file operations (a simulated full disk). */
+export function setExportIo(ctx: EngineContext, io: WriterIo | undefined): void {
+  if (io) ioOverrides.set(ctx, io);
+  else ioOverrides.delete(ctx);
+}
+
+function toRecord(r: ExportRow): ExportRecord {
+  return { id: r.id, projectId: r.projectId, kind: r.kind, outDir: r.outDir, files: r.files, createdAt: r.createdAt };
+}
+
+function mediaOf(ctx: EngineContext, file: string): string | null {
+  return isInside(ctx.dataDir, file) ? path.relative(ctx.dataDir, file).split(path.sep).join('/') : null;
+}
+
+/** Where an export goes: the folder the user chose (not from the web door), or a fresh one under exports/. */
+function resolveOutDir(ctx: EngineContext, outDir: string | undefined, kind: string): string {
+  if (outDir !== undefined) {
+    if (ctx.door === 'web') {
+      throw new AtelierError('forbidden', 'The browser studio exports into the data folder and offers downloads; choosing a folder needs the desktop app or the CLI.');
+    }
+    return path.resolve(outDir);
+  }
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
+  const base = `exports/${stamp}-${slug(kind) || 'export'}`;
+  let rel = base;
+  for (let n = 2; fs.existsSync(path.join(ctx.dataDir, rel)); n++) rel = `${base}-${n}`;
+  return containedPath(ctx.dataDir, rel);
+}
+
+function record(ctx: EngineContext, projectId: number | null, outcome: ExportOutcome): ExportRecord {
+  const row = insertExport(ctx.db, {
+    projectId,
+    kind: outcome.kind,
+    outDir: outcome.outDir,
+    files: outcome.files.map((f) => ({ name: f.name, path: f.path, bytes: f.bytes, media: mediaOf(ctx, f.path) })),
+    manifest: outcome.manifest as unknown as Record<string, unknown>,
+  });
+  ctx.events.emit('catalog.changed', { entity: 'export', id: row.id, ...(projectId !== null ? { projectId } : {}) });
+  return toRecord(row);
+}
+
+/** An exported file, by export id and name, exactly as recorded (never an arbitrary path). */
+function exportedFile(ctx: EngineContext, exportId: number, name: string): string {
+  const row = getExport(ctx.db, exportId);
+  const f = row.files.find((x) => x.name === name);
+  if (!f) throw new AtelierError('not_found', `Export ${exportId} has no file called ${name}.`);
+  if (!fs.existsSync(f.path)) throw new AtelierError('not_found', `${name} is no longer there (moved or deleted).`);
+  return f.path;
+}
+
+/** Dataset and model attribution as one line ("A; B"), or null when neither says anything. */
+function attributionText(...parts: unknown[]): string | null {
+  const all = parts.flatMap((p) => (Array.isArray(p) ? p : [p])).filter((a): a is string => typeof a === 'string' && a.trim() !== '');
+  return all.length ? [...new Set(all)].join('; ') : null;
+}
+
+function desktop(ctx: EngineContext, what: string): DesktopBridge {
+  const d = desktops.get(ctx);
+  if (!d) throw new AtelierError('unsupported', `${what} needs the desktop app. In the browser, use the download links instead.`);
+  return d;
+}
+
+export function exportHandlers(ctx: EngineContext): Pick<
+  Handlers,
+  | 'export.candidates'
+  | 'export.generations'
+  | 'export.timeline'
+  | 'export.list'
+  | 'export.reveal'
+  | 'export.copy'
+  | 'export.drag'
+  | 'models.export'
+  | 'models.import'
+> {
+  const env = () => ({ db: ctx.db, dataDir: ctx.dataDir, appVersion: ctx.appVersion, io: ioOverrides.get(ctx) });
+  return {
+    'export.candidates': ({ projectId, limit }) => {
+      if (!ctx.db.prepare('SELECT 1 FROM project WHERE id = ?').get(projectId)) throw new AtelierError('not_found', `There is no project with id ${projectId}.`);
+      return {
+        generations: listExportableGenerations(ctx.db, projectId, limit).map((g) => ({
+          id: g.id,
+          file: g.file!,
+          prompt: g.prompt,
+          seed: g.seed,
+          width: g.width,
+          height: g.height,
+          model: g.provenance.model.name,
+          createdAt: g.createdAt,
+        })),
+        runs: listTimelineRuns(ctx.db, projectId),
+        models: listExportableModels(ctx.db, projectId),
+        desktop: desktops.has(ctx),
+      };
+    },
+    'export.generations': async (input) => {
+      const { projectId, outDir, ...req } = input;
+      const dir = resolveOutDir(ctx, outDir, input.format);
+      const outcome = await exportGenerations(env(), dir, { projectId, ...req });
+      return record(ctx, projectId, outcome);
+    },
+    'export.timeline': async ({ outDir, ...req }) => {
+      const dir = resolveOutDir(ctx, outDir, `timeline-${req.format}`);
+      const outcome = await exportTimeline(env(), dir, req);
+      return record(ctx, outcome.projectId, outcome);
+    },
+    'export.list': ({ projectId }) => listExports(ctx.db, projectId).map((r) => toRecord(r)),
+    'export.reveal': async ({ exportId, name }) => {
+      await desktop(ctx, 'Showing a file in its folder').reveal(exportedFile(ctx, exportId, name));
+      return { ok: true as const };
+    },
+    'export.copy': async ({ exportId, name }) => {
+      const file = exportedFile(ctx, exportId, name);
+      if (!/\.(png|jpe?g|webp|gif)$/i.test(file)) throw new AtelierError('unsupported', 'Only images can be copied to the clipboard.');
+      await desktop(ctx, 'Copying to the clipboard').copyImage(file);
+      return { ok: true as const };
+    },
+    'export.drag': async ({ exportId, name }) => {
+      await desktop(ctx, 'Dragging files out').startDrag(exportedFile(ctx, exportId, name));
+      return { ok: true as const };
+    },
+    'models.export': async ({ modelId, checkpointId, outFile }) => {
+      if (modelId === undefined && checkpointId === undefined) throw new AtelierError('bad_request', 'Say which model (modelId) or checkpoint (checkpointId) to export.');
+      const c = checkpointForExport(ctx.db, checkpointId !== undefined ? { checkpointId } : { modelId });
+      let bytes: Buffer;
+      try {
+        bytes = await fsp.readFile(checkpointFilePath(ctx.dataDir, ctx.resourcesDir, c.file));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new AtelierError('not_found', `The checkpoint file of model "${c.modelName}" is missing.`);
+        throw err;
+      }
+      const bundle = await buildModelBundle({
+        appVersion: ctx.appVersion,
+        model: { name: c.modelName, family: c.family, config: c.config, source: c.source, meta: c.meta },
+        checkpoint: { bytes, step: c.step, metric: c.metric },
+        dataset: c.dataset,
+        lineage: lineageOf(ctx.db, c.parentCheckpointId, c.meta),
+      });
+      const wanted = `${sanitizeFileName(slug(c.modelName) || 'model')}-step${c.step}${BUNDLE_EXTENSION}`;
+      let dir: string;
+      let name: string;
+      if (outFile !== undefined) {
+        if (ctx.door === 'web') throw new AtelierError('forbidden', 'The browser studio saves models into the data folder and offers a download; choosing a file needs the desktop app or the CLI.');
+        const abs = path.resolve(outFile);
+        dir = path.dirname(abs);
+        name = path.basename(abs);
+        if (!name.endsWith(BUNDLE_EXTENSION)) name += BUNDLE_EXTENSION;
+      } else {
+        dir = resolveOutDir(ctx, undefined, 'model');
+        name = wanted;
+      }
+      const { files } = await withExportWriter(dir, (w) => w.write(name, bundle.bytes), ioOverrides.get(ctx));
+      const written = files[0]!;
+      const row = insertExport(ctx.db, {
+        projectId: (ctx.db.prepare('SELECT project_id FROM model WHERE id = ?').get(c.modelId) as { project_id: number | null }).project_id,
+        kind: 'model',
+        outDir: dir,
+        files: [{ name: written.name, path: written.path, bytes: written.bytes, media: mediaOf(ctx, written.path) }],
+        manifest: bundle.meta as unknown as Record<string, unknown>,
+      });
+      ctx.events.emit('catalog.changed', { entity: 'export', id: row.id });
+      return {
+        exportId: row.id,
+        file: written.path,
+        media: mediaOf(ctx, written.path),
+        bytes: written.bytes,
+        sha256: c.sha256,
+        modelId: c.modelId,
+        checkpointId: c.checkpointId,
+        name: c.modelName,
+      };
+    },
+    'models.import': async ({ file, projectId, name }) => {
+      let data: Buffer;
+      try {
+        const stat = await fsp.stat(file);
+        if (!stat.isFile()) throw new AtelierError('invalid_input', `${file} is not a file.`);
+        if (stat.size > 2.5 * 1024 * 1024 * 1024) throw new AtelierError('invalid_input', 'That file is too large to be an Atelier model.');
+        data = await fsp.readFile(file);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new AtelierError('not_found', `There is no file ${file}.`);
+        throw err;
+      }
+      const { meta, checkpoint, decoded } = await readModelBundle(data);
+      const existing = findImportedBySha(ctx.db, meta.checkpoint.sha256);
+      if (existing) {
+        return { ...existing, sha256: meta.checkpoint.sha256, step: meta.checkpoint.step, alreadyPresent: true };
+      }
+      const sha = meta.checkpoint.sha256;
+      const media = `models/imported/${sha.slice(0, 2)}/${sha}.ckpt`;
+      // File first, then rows: a crash in between leaves an orphan file, never a row without its file.
+      await writeFileAtomic(containedPath(ctx.dataDir, media), checkpoint);
+      const modelName = name ?? meta.model.name;
+      const ids = insertImportedModel(
+        ctx.db,
+        {
+          projectId: projectId ?? null,
+          name: modelName,
+          family: meta.model.family,
+          config: meta.model.config,
+          meta: {
+            ...meta.model.meta,
+            importedFrom: { appVersion: meta.appVersion, exportedAt: meta.exportedAt, originalSource: meta.model.source },
+            // The shape models.list reads (base models use the same keys): one attribution string, the
+            // image size and the vocabulary the checkpoint was trained with.
+            attribution: attributionText(meta.dataset?.attribution, meta.model.meta.attribution),
+            size: typeof decoded.header.config.size === 'number' ? decoded.header.config.size : null,
+            channels: typeof decoded.header.config.channels === 'number' ? decoded.header.config.channels : null,
+            labels: decoded.header.vocab.labelNames,
+            tags: decoded.header.vocab.tagNames,
+            lineage: meta.lineage,
+          },
+        },
+        { file: media, sha256: sha, bytes: checkpoint.length, step: meta.checkpoint.step, metric: meta.checkpoint.metric },
+      );
+      ctx.events.emit('catalog.changed', { entity: 'model', id: ids.modelId, ...(projectId !== undefined ? { projectId } : {}) });
+      return { ...ids, name: modelName, family: meta.model.family, sha256: sha, step: meta.checkpoint.step, alreadyPresent: false };
+    },
+  };
+}

@@ -1,0 +1,17 @@
+import type { Handlers } from './handlers';
+import type { EngineContext } from './context';
+import { getProject } from '../catalog/projects';
+import { generateTexts, suggestTexts } from '../jobs/text-sample/start';
+
+export function generateTextHandlers(ctx: EngineContext): Pick<Handlers, 'generate.text' | 'text.suggest'> {
+  return {
+    'generate.text': (req) => {
+      getProject(ctx.db, req.projectId);
+      return generateTexts(ctx, req);
+    },
+    'text.suggest': (req) => {
+      getProject(ctx.db, req.projectId);
+      return suggestTexts(ctx, req);
+    },
+  };
+}

@@ -1,0 +1,24 @@
+import type { Handlers } from './handlers';
+import type { EngineContext } from './context';
+import { getProject } from '../catalog/projects';
+import { listPrompts } from '../catalog/prompts';
+import { cancelGenerate, reproduceGeneration, startGenerate, waitGenerate } from '../jobs/sample/start';
+
+export function generateHandlers(ctx: EngineContext): Pick<Handlers, 'generate.start' | 'generate.wait' | 'generate.cancel' | 'generate.reproduce' | 'prompts.history'> {
+  return {
+    'generate.start': (req) => {
+      getProject(ctx.db, req.projectId);
+      return startGenerate(ctx, req);
+    },
+    'generate.wait': ({ jobId }) => waitGenerate(ctx, jobId),
+    'generate.cancel': ({ jobId }) => {
+      cancelGenerate(ctx, jobId);
+      return { ok: true as const };
+    },
+    'generate.reproduce': ({ id, backend }) => reproduceGeneration(ctx, id, backend),
+    'prompts.history': ({ projectId, query, limit }) => {
+      getProject(ctx.db, projectId);
+      return listPrompts(ctx.db, projectId, query, limit);
+    },
+  };
+}

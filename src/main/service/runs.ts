@@ -1,0 +1,101 @@
+import type { Handlers } from './handlers';
+import type { EngineContext } from './context';
+import type { ModelInfo, Run, RunDetail } from '../../shared/contract';
+import { getRun, listGrids, listRuns, runScalars, type RunRow } from '../catalog/runs';
+import { getModel, listModels, type ModelRow } from '../catalog/models';
+import { getCheckpoint, listModelCheckpoints, listRunCheckpoints, type CheckpointRow } from '../catalog/checkpoints';
+import { resumeTraining, startTraining, type RunParams } from '../jobs/train/start';
+import { AtelierError } from '../../shared/errors';
+import { ensureBaseModels } from '../jobs/train/base-models';
+
+export function toCheckpointInfo(c: CheckpointRow) {
+  return { id: c.id, step: c.step, sha256: c.sha256, bytes: c.bytes, metric: c.metric, metrics: c.metrics, createdAt: c.createdAt };
+}
+
+export function toRun(ctx: EngineContext, r: RunRow): Run {
+  const model = getModel(ctx.db, r.modelId);
+  const params = r.params as unknown as RunParams;
+  const latestGrid = ctx.db.prepare('SELECT file FROM sample_grid WHERE run_id = ? ORDER BY step DESC LIMIT 1').get(r.id) as { file: string } | undefined;
+  let parent: Run['parent'] = null;
+  if (r.parentCheckpointId !== null) {
+    const c = getCheckpoint(ctx.db, r.parentCheckpointId);
+    const pm = getModel(ctx.db, c.modelId);
+    parent = { checkpointId: c.id, sha256: c.sha256, modelName: pm.name, family: pm.family, step: c.step, source: pm.source };
+  }
+  const report = r.backendReport as { name: string; reason: string; threads: number | null; skipped: Array<{ name: string; reason: string }> } | null;
+  return {
+    id: r.id,
+    projectId: r.projectId,
+    modelId: r.modelId,
+    datasetId: r.datasetId,
+    name: r.name,
+    family: model.family as Run['family'],
+    status: r.status,
+    backend: r.backend,
+    backendReport: report ? { name: report.name, reason: report.reason, threads: report.threads ?? 0, skipped: report.skipped } : null,
+    step: r.step,
+    targetSteps: 'steps' in params.length ? (params.sessionStartStep ?? 0) + params.length.steps : null,
+    targetMinutes: 'minutes' in params.length ? params.length.minutes : null,
+    batchSize: typeof model.config.batchSize === 'number' ? model.config.batchSize : (params.batchSize ?? null),
+    imagesSeen: r.imagesSeen,
+    trainMs: r.trainMs,
+    bestMetric: r.bestMetric,
+    latestGrid: latestGrid?.file ?? null,
+    parent,
+    error: r.error,
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+    endedAt: r.endedAt,
+  };
+}
+
+export function toModelInfo(ctx: EngineContext, m: ModelRow): ModelInfo {
+  const run = ctx.db.prepare('SELECT id FROM run WHERE model_id = ? ORDER BY id DESC LIMIT 1').get(m.id) as { id: number } | undefined;
+  const meta = m.meta as { labels?: string[]; tags?: string[]; size?: number; channels?: number; attribution?: string | null };
+  return {
+    id: m.id,
+    projectId: m.projectId,
+    name: m.name,
+    family: m.family as ModelInfo['family'],
+    source: m.source,
+    size: meta.size ?? null,
+    channels: meta.channels ?? null,
+    labels: meta.labels ?? [],
+    tags: meta.tags ?? [],
+    runId: run?.id ?? null,
+    checkpoints: listModelCheckpoints(ctx.db, m.id).map(toCheckpointInfo),
+    attribution: meta.attribution ?? null,
+    createdAt: m.createdAt,
+  };
+}
+
+export function runHandlers(ctx: EngineContext): Pick<Handlers, 'runs.start' | 'runs.list' | 'runs.get' | 'runs.control' | 'runs.resume' | 'models.list'> {
+  return {
+    'runs.start': (input) => toRun(ctx, startTraining(ctx, input)),
+    'runs.list': ({ projectId }) => listRuns(ctx.db, projectId).map((r) => toRun(ctx, r)),
+    'runs.get': ({ id }) => {
+      const r = getRun(ctx.db, id);
+      const detail: RunDetail = {
+        run: toRun(ctx, r),
+        params: r.params,
+        config: getModel(ctx.db, r.modelId).config,
+        scalars: runScalars(ctx.db, id),
+        grids: listGrids(ctx.db, id).map((g) => ({ step: g.step, file: g.file })),
+        checkpoints: listRunCheckpoints(ctx.db, id).map(toCheckpointInfo),
+      };
+      return detail;
+    },
+    'runs.control': ({ id, action }) => {
+      const r = getRun(ctx.db, id);
+      const job = r.jobId !== null ? ctx.jobs.get(r.jobId) : undefined;
+      if (!job) throw new AtelierError('conflict', `Run ${id} is not running in this Atelier (status: ${r.status}).`);
+      job.control(action);
+      return { ok: true as const };
+    },
+    'runs.resume': ({ id, length, backend }) => toRun(ctx, resumeTraining(ctx, id, length, backend)),
+    'models.list': ({ projectId }) => {
+      ensureBaseModels(ctx);
+      return listModels(ctx.db, projectId ?? null).map((m) => toModelInfo(ctx, m));
+    },
+  };
+}

@@ -1,0 +1,41 @@
+/// <reference lib="dom" />
+import { test, expect } from './support/studio';
+
+/**
+ * The runtime half of Electron's checklist (the static half is tests/unit/security). Runs in the
+ * `electron` project wherever an Electron binary exists; in Chromium it checks what the web door
+ * guarantees (no Node in the page, strict CSP, no foreign navigation of the API).
+ */
+test('the renderer has no Node, no eval, and cannot reach other origins', async ({ studio }) => {
+  const page = studio.page;
+  await expect(page.getByRole('navigation')).toBeVisible();
+  const probe = await page.evaluate(async () => {
+    const w = window as unknown as Record<string, unknown>;
+    let evalBlocked = false;
+    try {
+      new Function('return 1')();
+    } catch {
+      evalBlocked = true;
+    }
+    let foreignFetch = 'allowed';
+    try {
+      await fetch('https://example.com/', { mode: 'no-cors' });
+    } catch {
+      foreignFetch = 'blocked';
+    }
+    const popup = window.open('https://example.com/');
+    return { require: typeof w.require, process: typeof w.process, module: typeof w.module, evalBlocked, foreignFetch, popup: popup === null };
+  });
+  expect(probe).toMatchObject({ require: 'undefined', process: 'undefined', module: 'undefined', evalBlocked: true, foreignFetch: 'blocked' });
+  if (studio.door === 'electron') {
+    expect(probe.popup).toBe(true);
+    const permission = await page.evaluate(() => Notification.requestPermission());
+    expect(permission).toBe('denied');
+    const before = page.url();
+    await page.evaluate(() => {
+      window.location.href = 'https://example.com/';
+    });
+    await page.waitForTimeout(500);
+    expect(page.url()).toBe(before);
+  }
+});

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../../../../src/main/ml/rng';
+import { sampleToken } from '../../../../src/main/ml/text/generate';
+
+describe('sampleToken', () => {
+  const logits = [0.5, 3, 2.9, -1, 1];
+
+  it('is greedy at temperature 0 and never returns a banned id', () => {
+    expect(sampleToken(logits, 0, 0, new Rng(1))).toBe(1);
+    expect(sampleToken(logits, 0, 0, new Rng(1), new Set([1]))).toBe(2);
+  });
+
+  it('draws only from the top k', () => {
+    const rng = new Rng(3);
+    for (let i = 0; i < 200; i++) expect([1, 2]).toContain(sampleToken(logits, 5, 2, rng));
+  });
+
+  it('spreads out as the temperature rises', () => {
+    const counts = (t: number) => {
+      const rng = new Rng(7);
+      const seen = new Set<number>();
+      let top = 0;
+      for (let i = 0; i < 400; i++) {
+        const k = sampleToken(logits, t, 0, rng);
+        seen.add(k);
+        if (k === 1) top++;
+      }
+      return { distinct: seen.size, top };
+    };
+    const cold = counts(0.1);
+    const hot = counts(3);
+    expect(hot.distinct).toBeGreaterThan(cold.distinct);
+    expect(cold.top).toBeGreaterThan(hot.top);
+  });
+
+  it('is reproducible from the seed', () => {
+    const draw = () => {
+      const rng = new Rng(42);
+      return Array.from({ length: 50 }, () => sampleToken(logits, 1, 0, rng));
+    };
+    expect(draw()).toEqual(draw());
+  });
+});
