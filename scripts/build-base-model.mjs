@@ -112,7 +112,7 @@ const entry = {
     ...recipe,
     steps: result.steps,
     data: `${pkg.name}@${pkg.version} img/twitter/64, ${count} images, all categories except Component; fruit & vegetables held out (resources/samples/twemoji-heldout.json)`,
-    command: `node scripts/build-base-model.mjs --size ${recipe.size} --steps ${recipe.steps} --batch ${recipe.batch} --seed ${recipe.seed} --backend ${recipe.backend}`,
+    command: `ATELIER_WASM_THREADS=${process.env.ATELIER_WASM_THREADS ?? 1} node scripts/build-base-model.mjs --size ${recipe.size} --steps ${result.steps} --batch ${recipe.batch} --seed ${recipe.seed} --backend ${recipe.backend}`,
     backendUsed: result.backend,
     trainMinutes: Math.round(minutes * 10) / 10,
     finalMetric: metric,

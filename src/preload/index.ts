@@ -1,4 +1,4 @@
-import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
 import type { AtelierApi } from '../shared/api';
 import type { EventName } from '../shared/events';
 
@@ -25,6 +25,9 @@ const api: AtelierApi = {
     if (!set) handlers.set(event, (set = new Set()));
     set.add(handler as Handler);
     return () => set.delete(handler as Handler);
+  },
+  pathForFile(file: File) {
+    return webUtils.getPathForFile(file);
   },
   mediaUrl(mediaPath: string) {
     return `atelier://app/media/${mediaPath.split('/').map(encodeURIComponent).join('/')}`;

@@ -11,4 +11,9 @@ export interface AtelierApi {
   /** A URL this door serves for a media path (see MediaPath). */
   mediaUrl(mediaPath: string): string;
   readonly door: 'electron' | 'web';
+  /**
+   * Desktop only: the file-system path of a dropped or picked File, so the engine imports it in place
+   * (the browser door uploads instead). Undefined in the browser; '' for files with no path.
+   */
+  pathForFile?(file: File): string;
 }

@@ -1,7 +1,7 @@
 import type { Handlers } from './handlers';
 import type { EngineContext } from './context';
 import type { ModelInfo, Run, RunDetail } from '../../shared/contract';
-import { getRun, listGrids, listRuns, runScalars, type RunRow } from '../catalog/runs';
+import { getRun, listGrids, listRuns, runScalars, setRunStatus, type RunRow } from '../catalog/runs';
 import { getModel, listModels, type ModelRow } from '../catalog/models';
 import { getCheckpoint, listModelCheckpoints, listRunCheckpoints, type CheckpointRow } from '../catalog/checkpoints';
 import { resumeTraining, startTraining, type RunParams } from '../jobs/train/start';
@@ -90,6 +90,12 @@ export function runHandlers(ctx: EngineContext): Pick<Handlers, 'runs.start' | '
       const job = r.jobId !== null ? ctx.jobs.get(r.jobId) : undefined;
       if (!job) throw new AtelierError('conflict', `Run ${id} is not running in this Atelier (status: ${r.status}).`);
       job.control(action);
+      // Pause/resume are visible to every window (and survive a reload) through the run's own status.
+      if (action === 'pause' || action === 'resume') {
+        const status = action === 'pause' ? 'paused' : 'running';
+        setRunStatus(ctx.db, id, status);
+        ctx.events.emit('run.update', { runId: id, projectId: r.projectId, status });
+      }
       return { ok: true as const };
     },
     'runs.resume': ({ id, length, backend }) => toRun(ctx, resumeTraining(ctx, id, length, backend)),

@@ -171,6 +171,11 @@ export function installThreadedWasm(threads: number): void {
   if (installedThreads !== null) return;
   if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive integer, got ${threads}`);
   installedThreads = threads;
+  // One thread: the stock SIMD build is the same engine without the pthread pool's overhead.
+  if (threads === 1) {
+    status = { threads: 1, fallbackReason: null };
+    return;
+  }
   const stockFactory = findBackendFactory('wasm');
   removeBackend('wasm');
   registerBackend(

@@ -182,6 +182,15 @@ class DatasetsState {
   /** Browser door: stream each file to the web host's staging area, then import that upload. */
   async importFiles(files: PickedFile[], name?: string): Promise<void> {
     if (this.projectId === null || files.length === 0) return;
+    // Desktop: the engine reads dropped files where they are (folders keep their label subfolders).
+    const pathOf = window.atelier?.pathForFile;
+    if (pathOf && !name) {
+      const paths = files.map((f) => pathOf(f.file));
+      if (paths.every(Boolean)) {
+        const roots = [...new Set(files.map((f, i) => (f.path.includes('/') ? paths[i]!.slice(0, paths[i]!.length - f.path.length) + f.path.split('/')[0] : paths[i]!)))];
+        return this.importPaths(roots);
+      }
+    }
     const uploadId = crypto.randomUUID().replace(/-/g, '');
     this.progress = { jobId: null, datasetId: null, phase: 'uploading', done: 0, total: files.length, message: 'Uploading…' };
     try {

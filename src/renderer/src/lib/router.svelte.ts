@@ -7,7 +7,8 @@ export type ProjectView = (typeof VIEWS)[number];
 export type Route = { view: 'projects' } | { view: 'about' } | { view: ProjectView; projectId: number | null };
 
 export function parseHash(hash: string): Route {
-  const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean);
+  // A query after the view (#/p/1/create?run=5) is the view's own business, not part of the route.
+  const parts = hash.replace(/^#\/?/, '').split('?')[0]!.split('/').filter(Boolean);
   if (parts[0] === 'about') return { view: 'about' };
   if (parts[0] === 'p' && parts[1] && /^\d+$/.test(parts[1])) {
     const view = (VIEWS as readonly string[]).includes(parts[2] ?? '') ? (parts[2] as ProjectView) : 'datasets';
