@@ -28,6 +28,8 @@ test('create 16 images from a trained model, then curate them in the gallery', a
   await page.goto(`${page.url().split('#')[0]}#/p/${projectId}/create`);
   await page.reload();
   await expect(page.getByTestId('create-model')).toBeVisible();
+  // The project's own trained model is chosen first (the shipped base model is listed after it).
+  await expect(page.getByTestId('create-model').locator('option:checked')).toContainText('Small GAN');
   const labels = await page.getByTestId('vocab-label').allTextContents();
   const prompt = labels.length ? `${labels[0]}:0.8, shiny` : 'shiny';
   await page.getByTestId('create-prompt').fill(prompt);

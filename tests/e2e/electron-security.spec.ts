@@ -11,12 +11,13 @@ test('the renderer has no Node, no eval, and cannot reach other origins', async 
   await expect(page.getByRole('navigation')).toBeVisible();
   const probe = await page.evaluate(async () => {
     const w = window as unknown as Record<string, unknown>;
-    let evalBlocked = false;
-    try {
-      new Function('return 1')();
-    } catch {
-      evalBlocked = true;
-    }
+    // An injected inline script must not run (script-src 'self'). (DevTools-protocol evaluation itself
+    // is exempt from CSP, so eval is checked on the policy header below rather than from here.)
+    const s = document.createElement('script');
+    s.textContent = 'window.__inlineRan = true';
+    document.head.appendChild(s);
+    await new Promise((r) => setTimeout(r, 50));
+    const inlineBlocked = w.__inlineRan !== true;
     let foreignFetch = 'allowed';
     try {
       await fetch('https://example.com/', { mode: 'no-cors' });
@@ -24,9 +25,15 @@ test('the renderer has no Node, no eval, and cannot reach other origins', async 
       foreignFetch = 'blocked';
     }
     const popup = window.open('https://example.com/');
-    return { require: typeof w.require, process: typeof w.process, module: typeof w.module, evalBlocked, foreignFetch, popup: popup === null };
+    return { require: typeof w.require, process: typeof w.process, module: typeof w.module, inlineBlocked, foreignFetch, popup: popup === null };
   });
-  expect(probe).toMatchObject({ require: 'undefined', process: 'undefined', module: 'undefined', evalBlocked: true, foreignFetch: 'blocked' });
+  expect(probe).toMatchObject({ require: 'undefined', process: 'undefined', module: 'undefined', inlineBlocked: true, foreignFetch: 'blocked' });
+  if (studio.door === 'web') {
+    const res = await page.request.get(page.url());
+    const csp = res.headers()['content-security-policy'] ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain('unsafe-eval');
+  }
   if (studio.door === 'electron') {
     expect(probe.popup).toBe(true);
     const permission = await page.evaluate(() => Notification.requestPermission());
