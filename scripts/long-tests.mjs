@@ -67,11 +67,15 @@ async function killTraining() {
     const a = runId === null
       ? ['train', '--project', String(project.id), '--model', 'default', '--size', '32', '--batch', '8', '--steps', '100000', '--checkpoint-every', '5', '--sample-every', '5', '--seed', '1']
       : ['train', '--resume', String(runId), '--steps', '100000'];
-    const child = spawn(process.execPath, [BIN, ...a, '--json', '--data-dir', dataDir], { stdio: 'ignore' });
+    const child = spawn(process.execPath, [BIN, ...a, '--json', '--data-dir', dataDir], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise((r) => child.once('exit', r));
     // Kill at a random moment: some during start-up, most mid-training.
-    await sleep(3000 + crypto.randomInt(12000));
+    await Promise.race([sleep(3000 + crypto.randomInt(12000)), exited]);
+    if (child.exitCode !== null) process.stdout.write(`  (the command ended by itself: ${stderr.trim().split('\n').at(-1)})\n`);
     child.kill('SIGKILL');
-    await new Promise((r) => child.once('exit', r));
+    await exited;
     const { integrity, missing } = audit(dataDir);
     const state = readCatalog(dataDir, (db) => db.prepare('SELECT r.id, max(c.step) AS ckpt FROM run r LEFT JOIN checkpoint c ON c.run_id = r.id GROUP BY r.id').get());
     if (state) runId = state.id;
@@ -96,9 +100,10 @@ async function killExport(dataDir, runId) {
     const out = path.join(dataDir, `export-${k}`);
     const format = ['zip', 'sheet', 'png', 'gif'][k % 4];
     const child = spawn(process.execPath, [BIN, 'export', '--ids', ids, '--format', format, '--scale', '4', '--out', out, '--json', '--data-dir', dataDir], { stdio: 'ignore' });
-    await sleep(400 + crypto.randomInt(1500));
+    const exited = new Promise((r) => child.once('exit', r));
+    await Promise.race([sleep(400 + crypto.randomInt(1500)), exited]);
     child.kill('SIGKILL');
-    await new Promise((r) => child.once('exit', r));
+    await exited;
     const files = fs.existsSync(out) ? fs.readdirSync(out, { recursive: true }).map(String) : [];
     const partial = files.filter((f) => /tmp|\.part/i.test(f));
     const { integrity } = audit(dataDir);
@@ -122,9 +127,10 @@ async function killImport() {
   const n = Math.max(3, Math.round(KILLS / 2));
   for (let k = 0; k < n; k++) {
     const child = spawn(process.execPath, [BIN, 'import', src, '--project', String(project.id), '--dataset', 'Imported', '--json', '--data-dir', dataDir], { stdio: 'ignore' });
-    await sleep(500 + crypto.randomInt(3000));
+    const exited = new Promise((r) => child.once('exit', r));
+    await Promise.race([sleep(500 + crypto.randomInt(3000)), exited]);
     child.kill('SIGKILL');
-    await new Promise((r) => child.once('exit', r));
+    await exited;
     const { integrity, missing } = audit(dataDir);
     if (integrity === 'ok' && missing === 0) survived++;
   }
