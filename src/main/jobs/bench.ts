@@ -56,7 +56,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResult> {
   const steps = opts.steps ?? 10;
   const warmup = opts.warmup ?? 2;
   const report = await initBackend(opts.backend);
-  log(`backend: ${report.name} (${report.reason}; ${report.threads ?? "?"} thread${report.threads === 1 ? "" : "s"})`);
+  log(`backend: ${report.name} (${report.reason}; ${report.threads ?? '?'} thread${report.threads === 1 ? '' : 's'})`);
 
   // Training: classic DCGAN, 32×32 RGB, batch 64, one D and one G update per step — the peer's work.
   const data = randomImages(batch * 4, 32, 3, 1);
