@@ -34,8 +34,8 @@ interface RunChoice {
 async function startRun(page: Page, choice: RunChoice): Promise<number> {
   const form = page.getByTestId('train-form');
   await expect(form).toBeVisible();
-  // The sample may still be landing: wait until the form knows how many images it has.
-  await expect(form.getByTestId('train-dataset')).toContainText(/[1-9]\d* images/);
+  // The sample may still be landing: wait until the form knows all its images (defaults follow the count).
+  await expect(form.getByTestId('train-dataset')).toContainText('315 images');
   // Train from scratch with the small-data GAN, whatever fine-tuning the form proposes.
   const fineTune = form.getByTestId('train-finetune');
   if (await fineTune.isVisible()) await fineTune.uncheck();
