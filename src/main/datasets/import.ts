@@ -6,6 +6,7 @@
  * missing (an item's identity is its sha256).
  */
 import crypto from 'node:crypto';
+import type { ItemInsert } from '../catalog/datasets';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { ImportReport, SkipReason } from '../../shared/contract/datasets';
@@ -38,21 +39,7 @@ export interface ImportParams {
 }
 
 /** One finished item: its files exist; the catalog row is the sink's job. */
-export interface NewItem {
-  hash: string;
-  file: string;
-  thumb: string | null;
-  originalName: string;
-  mime: string;
-  bytes: number;
-  width: number | null;
-  height: number | null;
-  hasAlpha: boolean;
-  phash: string | null;
-  label: string | null;
-  caption: string | null;
-  tags: string[];
-}
+export type NewItem = ItemInsert;
 
 export interface ImportSink {
   commit(items: NewItem[]): void | Promise<void>;

@@ -3,7 +3,6 @@
  * the user pauses / finishes / the app stops. Sample grids and checkpoints are written here (atomically)
  * before the engine is told about them, so every catalog row points at a complete file.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { JobChannel } from '../worker-side';
@@ -89,7 +88,6 @@ export async function runTraining(channel: JobChannel<TrainWorkerData>): Promise
     const t0 = performance.now();
     const file = layout.checkpointFile(w.projectId, w.runId, session.step);
     const abs = path.join(w.dataDir, file);
-    fs.mkdirSync(path.dirname(abs), { recursive: true });
     const { bytes, sha256 } = await session.saveCheckpoint(abs);
     post({ type: 'checkpoint', step: session.step, file, sha256, bytes });
     lastCheckpointStep = session.step;

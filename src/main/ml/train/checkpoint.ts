@@ -15,10 +15,11 @@
  * what is read, and that a truncated, corrupt or foreign file fails with a plain AtelierError.
  * Writes are atomic: temp file in the same folder, fsync, rename, fsync the folder.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { writeFileAtomic as writeFileAtomicFs } from '../../files/atomic';
+import { createHash } from 'node:crypto';
 import { endianness } from 'node:os';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { AtelierError } from '../../../shared/errors';
 
 export const CHECKPOINT_MAGIC = 'ATLRCKPT';
@@ -153,34 +154,12 @@ export async function readCheckpoint(path: string): Promise<Checkpoint> {
   return decodeCheckpoint(buf, path);
 }
 
-/** Writes `chunks` to `path` atomically; returns the size and SHA-256 (hex) of the file. */
+/**
+ * Writes `chunks` to `path` atomically (files/atomic: folder created, temp + fsync + rename, ENOSPC →
+ * disk_full); returns the size and SHA-256 (hex) of the file.
+ */
 export async function writeFileAtomic(path: string, chunks: Uint8Array[]): Promise<{ bytes: number; sha256: string }> {
-  const tmp = `${path}.tmp-${randomBytes(6).toString('hex')}`;
-  const hash = createHash('sha256');
-  let bytes = 0;
-  const fh = await open(tmp, 'wx');
-  try {
-    for (const c of chunks) {
-      for (let done = 0; done < c.byteLength; ) done += (await fh.write(c, done, c.byteLength - done)).bytesWritten;
-      hash.update(c);
-      bytes += c.byteLength;
-    }
-    await fh.sync();
-    await fh.close();
-    await rename(tmp, path);
-  } catch (e) {
-    await fh.close().catch(() => {});
-    await unlink(tmp).catch(() => {});
-    if ((e as NodeJS.ErrnoException).code === 'ENOSPC') throw new AtelierError('disk_full', 'The disk is full; the checkpoint was not saved.', { path });
-    throw e;
-  }
-  // Make the rename itself durable (best effort: not every platform can fsync a directory).
-  try {
-    const dir = await open(dirname(path), 'r');
-    await dir.sync().catch(() => {});
-    await dir.close();
-  } catch {
-    /* ignore */
-  }
-  return { bytes, sha256: hash.digest('hex') };
+  const data = Buffer.concat(chunks);
+  await writeFileAtomicFs(path, data);
+  return { bytes: data.byteLength, sha256: createHash('sha256').update(data).digest('hex') };
 }
