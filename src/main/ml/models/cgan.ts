@@ -22,7 +22,7 @@ import type { Fwd } from '../nn/layers';
 import type { Rng } from '../rng';
 import { configError } from './common';
 import type { Conditioning, ImageFamilyModule, StepContext, Vocab } from './model';
-import { SmallGan, smallGanDefaults, validateSmallGan, type SmallGanConfig } from './small-gan';
+import { SMALL_GAN_LEGACY, SmallGan, smallGanDefaults, validateSmallGan, type SmallGanConfig } from './small-gan';
 
 export interface CganConfig extends SmallGanConfig {
   /** Width of the condition vector appended to z. */
@@ -51,7 +51,7 @@ export class Cgan extends SmallGan {
     super(config, config.condDim);
     const L = vocab.labelNames.length;
     const T = vocab.tagNames.length;
-    const feat = this.dOut.inDim;
+    const feat = this.dFeatures;
     const table = { bias: false, init: { kind: 'normal', std: 1 } } as const;
     const tables: Record<string, 'label' | 'tag'> = {};
     if (L > 0) {
@@ -113,6 +113,7 @@ export class Cgan extends SmallGan {
 export const cgan: ImageFamilyModule<CganConfig> = {
   family: 'cgan',
   defaults: cganDefaults,
+  legacy: SMALL_GAN_LEGACY,
   validate: (c, vocab) => {
     validateSmallGan('cgan', c);
     if (!(Number.isInteger(c.condDim) && c.condDim >= 1)) throw configError('cgan', 'condDim must be a positive integer');

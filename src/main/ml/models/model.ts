@@ -85,6 +85,12 @@ export interface ImageFamilyModule<C extends BaseImageConfig = BaseImageConfig> 
   readonly family: ImageFamily;
   /** Defaults for data of this size and channel count (presets may ignore them, e.g. the 28×28 MLP). */
   defaults(data: { size: number; channels: 1 | 3 | 4 }): C;
+  /**
+   * What config fields added after a checkpoint was written meant before they existed (architecture
+   * switches whose absence is the old design). Fine-tuning fills a base checkpoint's missing fields
+   * from here, not from today's defaults, so old checkpoints keep the architecture their weights fit.
+   */
+  readonly legacy?: Partial<C>;
   /** Throws AtelierError('bad_request') on an unusable config. */
   validate(config: C, vocab: Vocab): void;
   /**

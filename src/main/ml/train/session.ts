@@ -131,7 +131,7 @@ export class TrainingSession {
     const sameFamily = base?.header.family === opts.family;
     const config = {
       ...module.defaults({ size: opts.data.size, channels: opts.data.channels }),
-      ...(sameFamily ? (base!.header.config as object) : {}),
+      ...(sameFamily ? { ...(module.legacy ?? {}), ...(base!.header.config as object) } : {}),
       ...(opts.config ?? {}),
       ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}),
     } as ImageConfigs[F];
@@ -149,7 +149,7 @@ export class TrainingSession {
       const keepOpt =
         (opts.init!.keepOptimizer ?? true) &&
         sameFamily &&
-        JSON.stringify(base.header.config) === JSON.stringify(config) &&
+        sameConfig({ ...(module.legacy ?? {}), ...base.header.config }, config) &&
         JSON.stringify(base.header.vocab) === JSON.stringify(vocab);
       adoptWeights(model, base, vocab, { keepOptimizer: keepOpt, sameFamily });
     }
@@ -322,6 +322,12 @@ export class TrainingSession {
     this.disposed = true;
     this.model.store.dispose();
   }
+}
+
+/** Config equality regardless of key order (a base's config may predate fields that now come first). */
+function sameConfig(a: object, b: object): boolean {
+  const canonical = (o: object) => JSON.stringify(Object.entries(o).sort(([x], [y]) => (x < y ? -1 : 1)));
+  return canonical(a) === canonical(b);
 }
 
 /** Resume: every tensor and counter of the model must be in the checkpoint with the same shape. */

@@ -23,6 +23,9 @@ describe('image model families', () => {
     expect(small.batchSize).toBeGreaterThanOrEqual(8);
     expect(small.batchSize).toBeLessThanOrEqual(32);
     expect(small.emaDecay).toBeGreaterThan(0);
+    // What makes it learn in minutes: BN generator, resize-conv upsampling with per-resolution RGB skips,
+    // minibatch stddev in D (see the measurements in small-gan.ts).
+    expect(small).toMatchObject({ gNorm: 'batch', gSkip: true, gUpsample: 'resize', mbstdGroup: 4 });
   });
 
   it('rejects unusable configs with a bad_request AtelierError', async () => {

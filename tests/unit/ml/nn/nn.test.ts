@@ -8,6 +8,7 @@ import { ParamStore } from '../../../../src/main/ml/nn/params';
 import { SpectralNorm, disposeVectors } from '../../../../src/main/ml/nn/spectral-norm';
 import { Rng } from '../../../../src/main/ml/rng';
 import { diffAugment, drawDiffAugment } from '../../../../src/main/ml/train/diffaugment';
+import { mbstdGroupFor, minibatchStd } from '../../../../src/main/ml/models/small-gan';
 
 beforeAll(async () => {
   await tf.setBackend('cpu'); // exact reference arithmetic; these tensors are tiny
@@ -141,5 +142,30 @@ describe('DiffAugment', () => {
       probe.dispose();
     }
     tf.dispose([x, c, grad]);
+  });
+});
+
+describe('minibatch standard deviation', () => {
+  it('is 0 for a group of identical images, positive otherwise, and never mixes groups', () => {
+    const rng = new Rng(3);
+    const same = tf.tile(tf.tensor4d(rng.normals(2 * 2 * 3), [1, 2, 2, 3]), [4, 1, 1, 1]) as tf.Tensor4D;
+    const varied = tf.tensor4d(rng.normals(4 * 2 * 2 * 3), [4, 2, 2, 3]);
+    const x = tf.concat([same, varied]); // two groups of 4: [identical; varied]
+    const s = minibatchStd(x, 4).arraySync().map((r) => r[0]!);
+    for (const v of s.slice(0, 4)) expect(v).toBeLessThan(1e-3);
+    for (const v of s.slice(4)) expect(v).toBeGreaterThan(0.3);
+    expect(new Set(s.slice(4).map((v) => v.toFixed(6))).size).toBe(1); // one value per group
+    // Its gradient pushes identical images apart only through their own group.
+    const g = tf.grad((t: tf.Tensor) => tf.sum(minibatchStd(t as tf.Tensor4D, 4)))(varied);
+    expect(Number.isFinite(tf.sum(tf.abs(g)).arraySync() as number)).toBe(true);
+    tf.dispose([same, varied, x, g]);
+  });
+
+  it('uses a divisor of the batch size so [reals; fakes] never share a group', () => {
+    expect(mbstdGroupFor({ mbstdGroup: 4, batchSize: 16 })).toBe(4);
+    expect(mbstdGroupFor({ mbstdGroup: 4, batchSize: 10 })).toBe(2);
+    expect(mbstdGroupFor({ mbstdGroup: 4, batchSize: 7 })).toBe(0); // prime: no group of 2+
+    expect(mbstdGroupFor({ mbstdGroup: 0, batchSize: 16 })).toBe(0);
+    expect(mbstdGroupFor({ batchSize: 16 })).toBe(0); // configs written before the option: off
   });
 });

@@ -3,7 +3,9 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TrainingSession } from '../../../../src/main/ml/train/session';
-import { readCheckpoint } from '../../../../src/main/ml/train/checkpoint';
+import { encodeCheckpoint, readCheckpoint, writeFileAtomic } from '../../../../src/main/ml/train/checkpoint';
+import { loadGenerator } from '../../../../src/main/ml/sample/sampler';
+import { SMALL_GAN_LEGACY } from '../../../../src/main/ml/models/small-gan';
 import { DivergedError } from '../../../../src/main/ml/train/guards';
 import { FAMILIES, TINY, allFinite, blobs, tmpDir, useTestBackend } from './helpers';
 
@@ -196,6 +198,53 @@ describe('fine-tuning', () => {
       expect(tf.memory().numTensors).toBe(n);
     } finally {
       s.dispose();
+    }
+  });
+
+  it('a checkpoint written before the G/D design options existed keeps its own architecture', async () => {
+    const data = blobs({ count: 8, channels: 4 });
+    const legacy = { ...TINY.default, channels: 4 as const, ...SMALL_GAN_LEGACY };
+    const old = await TrainingSession.create({ family: 'default', config: legacy, data, seed: 4 });
+    const file = path.join(dir, 'legacy.ckpt');
+    try {
+      old.trainStep();
+      await old.saveCheckpoint(file);
+    } finally {
+      old.dispose();
+    }
+    // Rewrite it as an older build wrote it: no such fields in the config.
+    const c = await readCheckpoint(file);
+    const config = { ...c.header.config };
+    for (const k of Object.keys(SMALL_GAN_LEGACY)) delete config[k];
+    await writeFileAtomic(file, encodeCheckpoint({ ...c.header, config }, [...c.tensors.values()]));
+
+    const tuned = await TrainingSession.create({ family: 'default', data, seed: 5, init: { checkpoint: file } });
+    const out = path.join(dir, 'legacy-tuned.ckpt');
+    try {
+      expect(tuned.config).toMatchObject(SMALL_GAN_LEGACY);
+      await tuned.saveCheckpoint(out);
+      const after = await readCheckpoint(out);
+      // Every tensor of the old design came over, Adam moments included (same config, so kept).
+      for (const [name, t] of c.tensors) {
+        if (name.startsWith('session/')) continue;
+        expect(after.tensors.get(name)?.data, name).toEqual(t.data);
+      }
+      expect(allFinite(tuned.trainStep().losses)).toBe(true);
+    } finally {
+      tuned.dispose();
+    }
+    // Samplers and resume read the old config as the old design too.
+    const g = await loadGenerator(file);
+    try {
+      expect(g.sample({ seed: 1, count: 2 }).images).toHaveLength(2);
+    } finally {
+      g.dispose();
+    }
+    const resumed = await TrainingSession.resume(file, data);
+    try {
+      expect(allFinite(resumed.trainStep().losses)).toBe(true);
+    } finally {
+      resumed.dispose();
     }
   });
 });
