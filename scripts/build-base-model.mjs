@@ -2,7 +2,7 @@
 /**
  * Rebuilds Atelier's shipped base image generator, with the exact recipe recorded next to it:
  *
- *   npm run build && node scripts/build-base-model.mjs [--steps 2000] [--seed 1] [--backend wasm]
+ *   npm run build && node scripts/build-base-model.mjs [--steps 1200] [--seed 1] [--backend wasm]
  *
  * Data: every Twemoji image (64×64 RGBA) of the npm package emoji-datasource-twitter (a devDependency)
  * except the fruit & vegetable subcategories held out in resources/samples/twemoji-heldout.json, so the
@@ -28,7 +28,7 @@ const flag = (name, dflt) => {
 const recipe = {
   family: 'default',
   size: Number(flag('size', '32')),
-  steps: Number(flag('steps', '2000')),
+  steps: Number(flag('steps', '1200')),
   batch: Number(flag('batch', '16')),
   seed: Number(flag('seed', '1')),
   backend: flag('backend', 'wasm'),
