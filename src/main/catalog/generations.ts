@@ -27,7 +27,8 @@ export interface NewGeneration {
   text?: string | null;
 }
 
-interface Raw {
+/** A `generation` table row as SQLite returns it (export/source.ts reads the same columns). */
+export interface GenerationRow {
   id: number;
   project_id: number;
   kind: 'image' | 'text';
@@ -107,8 +108,8 @@ export function sweepPendingGenerations(db: Db, olderThanMs = 10 * 60_000, now =
   return db.prepare('DELETE FROM generation WHERE file IS NULL AND created_at < ?').run(now - olderThanMs).changes;
 }
 
-function getRaw(db: Db, id: number): Raw {
-  const r = db.prepare('SELECT * FROM generation WHERE id = ?').get(id) as Raw | undefined;
+function getRaw(db: Db, id: number): GenerationRow {
+  const r = db.prepare('SELECT * FROM generation WHERE id = ?').get(id) as GenerationRow | undefined;
   if (!r) throw new AtelierError('not_found', `There is no generation with id ${id}.`);
   return r;
 }

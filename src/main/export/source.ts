@@ -1,11 +1,12 @@
 /**
  * What exports read from the catalog: generations with their model, checkpoint, run and dataset, and a
- * run's sample grids. Plain SQL against the initial schema, so exports depend on the tables, not on the
- * query modules of other capabilities.
+ * run's sample grids. Plain SQL against the initial schema (the row type is the catalog's), so exports
+ * depend on the tables, not on the query modules of other capabilities.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../catalog/db';
+import type { GenerationRow } from '../catalog/generations';
 import { AtelierError } from '../../shared/errors';
 import { containedPath } from '../files/contain';
 import type { LineageEntry, Provenance } from './png-metadata';
@@ -26,27 +27,8 @@ export interface GenerationSource {
   provenance: Provenance;
 }
 
-interface Row {
-  id: number;
-  project_id: number;
-  kind: 'image' | 'text';
-  model_id: number | null;
-  run_id: number | null;
-  checkpoint_id: number | null;
-  checkpoint_sha256: string;
-  step: number;
-  seed: number;
-  prompt: string;
-  params_json: string;
-  backend: string;
-  app_version: string;
-  file: string | null;
-  text: string | null;
-  width: number | null;
-  height: number | null;
-  label: string | null;
-  trashed_at: number | null;
-  created_at: number;
+/** The generation's own columns (minus the gallery's curation fields) and what SELECT joins in. */
+interface Row extends Omit<GenerationRow, 'nearest_item_id' | 'nearest_distance' | 'memorised' | 'starred'> {
   model_name: string | null;
   model_family: string | null;
   model_source: string | null;

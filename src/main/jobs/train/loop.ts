@@ -18,6 +18,7 @@ import { layout } from '../../files/data-dir';
 import { TrainingWatch, imageDiversity } from './warnings';
 import { createQualityProbe, type QualityProbe } from './quality';
 import type { TrainMessage, TrainResult, TrainWorkerData } from './messages';
+import { StepClock } from './step-clock';
 
 /** Default cadence when the user sets none: a grid every ~30 s and a checkpoint every ~2 min of training. */
 const GRID_SECONDS = 30;
@@ -60,15 +61,11 @@ export async function runTraining(channel: JobChannel<TrainWorkerData>): Promise
   const probe: QualityProbe | null = await createQualityProbe(data, { seed: w.seed, cacheDir: w.cacheDir, family: w.family }).catch(() => null);
   const watch = new TrainingWatch(w.family, dataDiversity(data));
 
-  const targetSteps = 'steps' in w.length ? startStep + w.length.steps : null;
-  const targetMs = 'minutes' in w.length ? w.length.minutes * 60_000 : null;
-  let loopMs = 0; // time in the loop (steps, grids, checkpoints), not start-up or metrics
-  let trainMs = 0;
+  const clock = new StepClock(channel, startStep);
   let lastGridAt = -Infinity;
   let lastCheckpointAt = 0;
   let lastGridStep = -1;
   let lastCheckpointStep = startStep;
-  let recentRate = 0;
 
   const writeGrid = async () => {
     const t0 = performance.now();
@@ -80,7 +77,7 @@ export async function runTraining(channel: JobChannel<TrainWorkerData>): Promise
     const warning = watch.onGrid(diversity, session.step);
     if (warning) post({ type: 'warning', ...warning, step: session.step });
     lastGridStep = session.step;
-    lastGridAt = loopMs;
+    lastGridAt = clock.loopMs;
     return performance.now() - t0;
   };
 
@@ -91,7 +88,7 @@ export async function runTraining(channel: JobChannel<TrainWorkerData>): Promise
     const { bytes, sha256 } = await session.saveCheckpoint(abs);
     post({ type: 'checkpoint', step: session.step, file, sha256, bytes });
     lastCheckpointStep = session.step;
-    lastCheckpointAt = loopMs;
+    lastCheckpointAt = clock.loopMs;
     const spent = performance.now() - t0;
     if (probe) {
       const m = await probe.evaluate(abs);
@@ -105,57 +102,35 @@ export async function runTraining(channel: JobChannel<TrainWorkerData>): Promise
     await writeGrid();
     if (probe) {
       // Step 0 is measured through a checkpoint too, so every point on the metric curve means the same.
-      loopMs += await writeCheckpoint();
+      clock.loopMs += await writeCheckpoint();
     }
   }
 
   let reason: TrainResult['reason'] = 'length';
   try {
     for (;;) {
-      const end = await channel.checkpoint();
-      if (end === 'cancel') {
-        reason = 'cancelled';
+      const stop = await clock.stopReason(session.step);
+      if (stop) {
+        reason = stop;
         break;
       }
-      if (end === 'stop') {
-        reason = 'stopped';
-        break;
-      }
-      if (end === 'finish') {
-        reason = 'finished';
-        break;
-      }
-      if (targetSteps !== null && session.step >= targetSteps) break;
-      if (targetMs !== null && loopMs >= targetMs) break;
-
-      const t0 = performance.now();
-      const r = session.trainStep();
-      const dt = performance.now() - t0;
-      trainMs += dt;
-      loopMs += dt;
-      const rate = r.images / (dt / 1000);
-      recentRate = recentRate === 0 ? rate : 0.9 * recentRate + 0.1 * rate;
-      const stepsPerMs = (r.images / recentRate) * 1000;
-      const etaMs =
-        targetSteps !== null ? Math.max(0, (targetSteps - r.step) * stepsPerMs) : targetMs !== null ? Math.max(0, targetMs - loopMs) : null;
+      const { r, etaMs } = clock.step(() => session.trainStep(), (x) => x.images);
       post({
         type: 'step',
         step: r.step,
         losses: r.losses,
         images: r.images,
-        trainMs: Math.round(trainMs),
-        imgPerSec: recentRate,
-        etaMs: etaMs === null ? null : Math.round(etaMs),
+        trainMs: Math.round(clock.trainMs),
+        imgPerSec: clock.rate,
+        etaMs,
         memory: { tensors: tf.memory().numTensors, rssMb: Math.round(process.memoryUsage().rss / 1048576) },
       });
       const warning = watch.onStep(r.losses);
       if (warning) post({ type: 'warning', ...warning, step: r.step });
-      channel.progress(targetSteps !== null ? r.step - startStep : Math.round(loopMs / 1000), targetSteps !== null ? targetSteps - startStep : Math.round((targetMs ?? 0) / 1000), `step ${r.step}`);
+      clock.progress(r.step);
 
-      const gridDue = w.sampleEvery ? r.step % w.sampleEvery === 0 : loopMs - lastGridAt >= GRID_SECONDS * 1000;
-      if (gridDue) loopMs += await writeGrid();
-      const ckptDue = w.checkpointEvery ? r.step % w.checkpointEvery === 0 : loopMs - lastCheckpointAt >= CHECKPOINT_SECONDS * 1000;
-      if (ckptDue) loopMs += await writeCheckpoint();
+      if (clock.due(r.step, w.sampleEvery, lastGridAt, GRID_SECONDS)) clock.loopMs += await writeGrid();
+      if (clock.due(r.step, w.checkpointEvery, lastCheckpointAt, CHECKPOINT_SECONDS)) clock.loopMs += await writeCheckpoint();
     }
   } catch (err) {
     if (err instanceof DivergedError) {

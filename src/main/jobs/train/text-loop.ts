@@ -11,7 +11,7 @@
  * Cadence as loop.ts: the user's sampleEvery / checkpointEvery in steps, else samples every ~30 s and a
  * checkpoint every ~2 min of training. Checkpoints are written before they are announced.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { JobChannel } from '../worker-side';
@@ -24,6 +24,7 @@ import { TextTrainingSession, type TextEvaluation } from '../../ml/text/text-ses
 import { itemPath, type TrainingItem } from '../../datasets/prepare';
 import { layout } from '../../files/data-dir';
 import type { TrainMessage, TrainResult, TrainWorkerData } from './messages';
+import { StepClock } from './step-clock';
 
 /** Posted where an image run posts 'grid': the fixed-seed samples at `step`. */
 export interface TextSamplesMessage {
@@ -69,15 +70,11 @@ export async function runTextTraining(channel: JobChannel<TrainWorkerData>): Pro
   const startStep = session.step;
   post({ type: 'setup', config: session.config as unknown as Record<string, unknown>, labels: [], tags: [], size: 0, channels: 0, count: data.documents.length, startStep });
 
-  const targetSteps = 'steps' in w.length ? startStep + w.length.steps : null;
-  const targetMs = 'minutes' in w.length ? w.length.minutes * 60_000 : null;
-  let loopMs = 0;
-  let trainMs = 0;
+  const clock = new StepClock(channel, startStep);
   let lastSamplesAt = -Infinity;
   let lastCheckpointAt = 0;
   let lastSamplesStep = -1;
   let lastCheckpointStep = startStep;
-  let recentRate = 0;
   let lastEval: { step: number; value: TextEvaluation } | null = null;
 
   const evaluate = (): TextEvaluation => {
@@ -90,7 +87,7 @@ export async function runTextTraining(channel: JobChannel<TrainWorkerData>): Pro
     const samples = session.sample();
     post({ type: 'text-samples', step: session.step, samples, distinct2: distinctN(samples, 2) });
     lastSamplesStep = session.step;
-    lastSamplesAt = loopMs;
+    lastSamplesAt = clock.loopMs;
     return performance.now() - t0;
   };
 
@@ -98,13 +95,12 @@ export async function runTextTraining(channel: JobChannel<TrainWorkerData>): Pro
     const t0 = performance.now();
     const file = layout.checkpointFile(w.projectId, w.runId, session.step);
     const abs = path.join(w.dataDir, file);
-    await mkdir(path.dirname(abs), { recursive: true });
     const { bytes, sha256 } = await session.saveCheckpoint(abs);
     post({ type: 'checkpoint', step: session.step, file, sha256, bytes });
     const e = evaluate();
     post({ type: 'metric', step: session.step, sha256, metric: e.valLoss, metrics: { valLoss: e.valLoss, perplexity: e.perplexity } });
     lastCheckpointStep = session.step;
-    lastCheckpointAt = loopMs;
+    lastCheckpointAt = clock.loopMs;
     return performance.now() - t0;
   };
 
@@ -113,38 +109,19 @@ export async function runTextTraining(channel: JobChannel<TrainWorkerData>): Pro
   let reason: TrainResult['reason'] = 'length';
   try {
     for (;;) {
-      const end = await channel.checkpoint();
-      if (end === 'cancel') {
-        reason = 'cancelled';
+      const stop = await clock.stopReason(session.step);
+      if (stop) {
+        reason = stop;
         break;
       }
-      if (end === 'stop') {
-        reason = 'stopped';
-        break;
-      }
-      if (end === 'finish') {
-        reason = 'finished';
-        break;
-      }
-      if (targetSteps !== null && session.step >= targetSteps) break;
-      if (targetMs !== null && loopMs >= targetMs) break;
+      const { r, etaMs } = clock.step(() => session.trainStep(), (x) => x.sequences);
 
-      const t0 = performance.now();
-      const r = session.trainStep();
-      const dt = performance.now() - t0;
-      trainMs += dt;
-      loopMs += dt;
-      const rate = r.sequences / (dt / 1000);
-      recentRate = recentRate === 0 ? rate : 0.9 * recentRate + 0.1 * rate;
-      const msPerStep = (r.sequences / recentRate) * 1000;
-      const etaMs = targetSteps !== null ? Math.max(0, (targetSteps - r.step) * msPerStep) : targetMs !== null ? Math.max(0, targetMs - loopMs) : null;
-
-      const samplesDue = w.sampleEvery ? r.step % w.sampleEvery === 0 : loopMs - lastSamplesAt >= SAMPLE_SECONDS * 1000;
+      const samplesDue = clock.due(r.step, w.sampleEvery, lastSamplesAt, SAMPLE_SECONDS);
       const losses: Record<string, number> = { ...r.losses };
       if (samplesDue) {
         const t1 = performance.now();
         const e = evaluate();
-        loopMs += performance.now() - t1;
+        clock.loopMs += performance.now() - t1;
         losses.valLoss = e.valLoss;
         losses.perplexity = e.perplexity;
       }
@@ -153,19 +130,14 @@ export async function runTextTraining(channel: JobChannel<TrainWorkerData>): Pro
         step: r.step,
         losses,
         images: r.sequences,
-        trainMs: Math.round(trainMs),
-        imgPerSec: recentRate,
-        etaMs: etaMs === null ? null : Math.round(etaMs),
+        trainMs: Math.round(clock.trainMs),
+        imgPerSec: clock.rate,
+        etaMs,
         memory: { tensors: tf.memory().numTensors, rssMb: Math.round(process.memoryUsage().rss / 1048576) },
       });
-      channel.progress(
-        targetSteps !== null ? r.step - startStep : Math.round(loopMs / 1000),
-        targetSteps !== null ? targetSteps - startStep : Math.round((targetMs ?? 0) / 1000),
-        `step ${r.step}`,
-      );
-      if (samplesDue) loopMs += writeSamples();
-      const ckptDue = w.checkpointEvery ? r.step % w.checkpointEvery === 0 : loopMs - lastCheckpointAt >= CHECKPOINT_SECONDS * 1000;
-      if (ckptDue) loopMs += await writeCheckpoint();
+      clock.progress(r.step);
+      if (samplesDue) clock.loopMs += writeSamples();
+      if (clock.due(r.step, w.checkpointEvery, lastCheckpointAt, CHECKPOINT_SECONDS)) clock.loopMs += await writeCheckpoint();
     }
   } catch (err) {
     if (err instanceof DivergedError) post({ type: 'warning', code: 'diverged', message: err.message, step: err.step });

@@ -94,8 +94,13 @@ export interface SmallGanConfig extends BaseImageConfig {
 
 export const SMALL_GAN_SIZES = [32, 64, 128] as const;
 
-/** The design before the mbstd/gNorm/gSkip options existed (see ImageFamilyModule.legacy). */
-export const SMALL_GAN_LEGACY: Partial<SmallGanConfig> = { mbstdGroup: 0, gNorm: 'pixel', gSkip: false, gUpsample: 'transposed', gOutInitScale: 1 };
+type DesignOptions = Required<Pick<SmallGanConfig, 'mbstdGroup' | 'gNorm' | 'gSkip' | 'gUpsample' | 'gOutInitScale'>>;
+
+/**
+ * The design before these options existed, i.e. what an absent field means: the one place that says so
+ * (the model fills a config's gaps from it; fine-tuning does too, see ImageFamilyModule.legacy).
+ */
+export const SMALL_GAN_LEGACY: DesignOptions = { mbstdGroup: 0, gNorm: 'pixel', gSkip: false, gUpsample: 'transposed', gOutInitScale: 1 };
 
 export function smallGanDefaults(data: { size: number; channels: 1 | 3 | 4 }): SmallGanConfig {
   const size = (SMALL_GAN_SIZES as readonly number[]).includes(data.size) ? data.size : 64;
@@ -152,6 +157,8 @@ export class SmallGan implements ImageModel {
   protected readonly dFeatures: number;
   /** Minibatch-stddev group size actually used (a divisor of the batch size), 0 = off. */
   protected readonly mbstd: number;
+  /** The design options in force: the config's, with absent ones meaning the legacy design. */
+  protected readonly design: DesignOptions;
   /** Discriminator layer prefixes from the input side (FreezeD freezes a prefix of this list). */
   protected readonly dLayers: string[] = [];
   protected sn?: SpectralNorm;
@@ -165,6 +172,7 @@ export class SmallGan implements ImageModel {
     protected readonly condDim = 0,
   ) {
     const c = config;
+    const d = (this.design = { ...SMALL_GAN_LEGACY, ...definedOnly(config) });
     this.latentDim = c.latentDim;
     const stages = Math.log2(c.size / 4);
     const ch = (res: number) => Math.min(c.maxWidth, (c.width * c.size) / res);
@@ -172,15 +180,15 @@ export class SmallGan implements ImageModel {
     this.gIn = new Dense('G/in', c.latentDim + condDim, 16 * ch(4), { init: he });
     for (let i = 0, r = 4; i < stages; i++, r *= 2) {
       this.gUp.push(
-        c.gUpsample === 'resize'
+        d.gUpsample === 'resize'
           ? new Conv2d(`G/up${i}`, ch(r), ch(2 * r), { kernel: 3, init: he })
           : new ConvTranspose2d(`G/up${i}`, ch(r), ch(2 * r), { kernel: 4, stride: 2, init: he }),
       );
     }
-    if (c.gSkip) {
+    if (d.gSkip) {
       for (let i = 0, r = 4; i < stages; i++, r *= 2) this.gSkipRgb.push(new Conv2d(`G/rgb${r}`, ch(r), c.channels, { kernel: 1 }));
     }
-    if (c.gNorm === 'batch') {
+    if (d.gNorm === 'batch') {
       this.gBn.push(new BatchNorm('G/in/bn', ch(4)));
       for (let i = 0, r = 4; i < stages; i++, r *= 2) this.gBn.push(new BatchNorm(`G/up${i}/bn`, ch(2 * r)));
     }
@@ -190,7 +198,7 @@ export class SmallGan implements ImageModel {
       this.dLayers.push(`D/conv${i}/`);
     }
     this.dFeatures = ch(4);
-    this.mbstd = mbstdGroupFor(c);
+    this.mbstd = mbstdGroupFor(d.mbstdGroup, c.batchSize);
     this.dOut = new Dense('D/out', this.dFeatures + (this.mbstd > 0 ? 1 : 0), 1);
     this.dLayers.push('D/out/');
   }
@@ -203,7 +211,7 @@ export class SmallGan implements ImageModel {
     for (const l of this.gBn) l.create(s, rng);
     for (const l of this.gSkipRgb) l.create(s, rng);
     this.gOut.create(s, rng);
-    const scale = this.config.gOutInitScale ?? 1;
+    const scale = this.design.gOutInitScale;
     if (scale !== 1) tf.tidy(() => s.get('G/rgb/w').assign(tf.mul(s.get('G/rgb/w'), scale)));
     this.createExtra(rng, generatorOnly);
     if (generatorOnly) return this;
@@ -373,9 +381,9 @@ function bilinearFilter(c: number): tf.Tensor4D {
  * The minibatch-stddev group: the largest divisor of the batch size not above `mbstdGroup`. Groups are
  * consecutive images, and D sees [reals; fakes] of one batch size each, so no group mixes the two.
  */
-export function mbstdGroupFor(c: Pick<SmallGanConfig, 'mbstdGroup' | 'batchSize'>): number {
-  let g = Math.min(c.mbstdGroup ?? 0, c.batchSize);
-  while (g > 1 && c.batchSize % g !== 0) g--;
+export function mbstdGroupFor(group: number, batchSize: number): number {
+  let g = Math.min(group, batchSize);
+  while (g > 1 && batchSize % g !== 0) g--;
   return g > 1 ? g : 0;
 }
 
@@ -393,6 +401,11 @@ export function minibatchStd(h: tf.Tensor4D, g: number): tf.Tensor2D {
   const perGroup = tf.reshape(tf.mean(std, 1), [n / g, 1]);
   // Broadcast to every member of the group (an add, whose gradient we have; Tile's we do not).
   return tf.reshape(tf.add(perGroup, tf.zeros([n / g, g])), [n, 1]);
+}
+
+/** The config's fields without those set to undefined (so they cannot hide a legacy value in a spread). */
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 export const smallGan: ImageFamilyModule<SmallGanConfig> = {

@@ -129,9 +129,11 @@ export class TrainingSession {
     const module = familyModule(opts.family);
     const base = opts.init ? await readCheckpoint(opts.init.checkpoint) : null;
     const sameFamily = base?.header.family === opts.family;
+    // A same-family base's own config, its missing fields read as the design it was written with.
+    const baseConfig = sameFamily ? { ...(module.legacy ?? {}), ...base!.header.config } : {};
     const config = {
       ...module.defaults({ size: opts.data.size, channels: opts.data.channels }),
-      ...(sameFamily ? { ...(module.legacy ?? {}), ...(base!.header.config as object) } : {}),
+      ...baseConfig,
       ...(opts.config ?? {}),
       ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}),
     } as ImageConfigs[F];
@@ -149,7 +151,7 @@ export class TrainingSession {
       const keepOpt =
         (opts.init!.keepOptimizer ?? true) &&
         sameFamily &&
-        sameConfig({ ...(module.legacy ?? {}), ...base.header.config }, config) &&
+        sameConfig(baseConfig, config) &&
         JSON.stringify(base.header.vocab) === JSON.stringify(vocab);
       adoptWeights(model, base, vocab, { keepOptimizer: keepOpt, sameFamily });
     }

@@ -8,7 +8,7 @@ import { ParamStore } from '../../../../src/main/ml/nn/params';
 import { SpectralNorm, disposeVectors } from '../../../../src/main/ml/nn/spectral-norm';
 import { Rng } from '../../../../src/main/ml/rng';
 import { diffAugment, drawDiffAugment } from '../../../../src/main/ml/train/diffaugment';
-import { mbstdGroupFor, minibatchStd } from '../../../../src/main/ml/models/small-gan';
+import { SMALL_GAN_LEGACY, mbstdGroupFor, minibatchStd } from '../../../../src/main/ml/models/small-gan';
 
 beforeAll(async () => {
   await tf.setBackend('cpu'); // exact reference arithmetic; these tensors are tiny
@@ -162,10 +162,10 @@ describe('minibatch standard deviation', () => {
   });
 
   it('uses a divisor of the batch size so [reals; fakes] never share a group', () => {
-    expect(mbstdGroupFor({ mbstdGroup: 4, batchSize: 16 })).toBe(4);
-    expect(mbstdGroupFor({ mbstdGroup: 4, batchSize: 10 })).toBe(2);
-    expect(mbstdGroupFor({ mbstdGroup: 4, batchSize: 7 })).toBe(0); // prime: no group of 2+
-    expect(mbstdGroupFor({ mbstdGroup: 0, batchSize: 16 })).toBe(0);
-    expect(mbstdGroupFor({ batchSize: 16 })).toBe(0); // configs written before the option: off
+    expect(mbstdGroupFor(4, 16)).toBe(4);
+    expect(mbstdGroupFor(4, 10)).toBe(2);
+    expect(mbstdGroupFor(4, 7)).toBe(0); // prime: no group of 2+
+    expect(mbstdGroupFor(0, 16)).toBe(0);
+    expect(mbstdGroupFor(SMALL_GAN_LEGACY.mbstdGroup, 16)).toBe(0); // configs written before the option: off
   });
 });
