@@ -71,6 +71,11 @@ export interface ImageModel {
   readonly vocabTables: Readonly<Record<string, 'label' | 'tag'>>;
   /** One optimisation step (all of the family's sub-steps). Returns scalar losses; caller disposes. */
   trainStep(batch: ImageBatch, ctx: StepContext): Record<string, tf.Scalar>;
+  /**
+   * Brings the sampling weights' batch-norm statistics up to date with one train-mode pass over these
+   * latents (families whose EMA generator keeps its own statistics; others leave it out).
+   */
+  refreshSamplingStats?(z: tf.Tensor2D, cond?: Conditioning): void;
   /** Images in [-1, 1] for latents [n, latentDim], with the sampling weights (EMA where kept). */
   generate(z: tf.Tensor2D, cond?: Conditioning): tf.Tensor4D;
   /** [latentDim, F]: the generator's first linear map restricted to z (for principal directions). */

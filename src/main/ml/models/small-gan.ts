@@ -86,6 +86,21 @@ export interface SmallGanConfig extends BaseImageConfig {
   gUpsample?: 'transposed' | 'resize';
   /** Scale of the full-resolution toRGB's initial weights (1 = Xavier); small = start from the skips' smooth image. */
   gOutInitScale?: number;
+  /**
+   * Biases on the G layers that batch norm follows. Batch norm subtracts the batch mean, so such a bias
+   * has no effect and its true gradient is 0; in float32 it gets rounding noise (~1e-7), which Adam
+   * normalises into full-size random steps, and eval-mode sampling (running statistics) then sees the
+   * drift. The PyTorch parity fixture caught it (tests/unit/ml/parity.test.ts). false = no such bias
+   * (DCGAN's choice); absent = true, as in checkpoints written before this option.
+   */
+  gNormBias?: boolean;
+  /**
+   * Sample the EMA generator with batch-norm statistics estimated for the EMA weights (standing
+   * statistics over a fixed set of latents, refreshed before every sample grid and checkpoint) instead
+   * of the live weights' running statistics, which do not match the averaged weights. Absent = false,
+   * as in checkpoints written before this option (they hold no such statistics).
+   */
+  gEmaStats?: boolean;
   /** Images per step (8–32 is the useful range on a CPU). */
   batchSize: number;
   /** Unused by GANs (kept for the shared config shape). */
@@ -94,13 +109,13 @@ export interface SmallGanConfig extends BaseImageConfig {
 
 export const SMALL_GAN_SIZES = [32, 64, 128] as const;
 
-type DesignOptions = Required<Pick<SmallGanConfig, 'mbstdGroup' | 'gNorm' | 'gSkip' | 'gUpsample' | 'gOutInitScale'>>;
+type DesignOptions = Required<Pick<SmallGanConfig, 'mbstdGroup' | 'gNorm' | 'gSkip' | 'gUpsample' | 'gOutInitScale' | 'gNormBias' | 'gEmaStats'>>;
 
 /**
  * The design before these options existed, i.e. what an absent field means: the one place that says so
  * (the model fills a config's gaps from it; fine-tuning does too, see ImageFamilyModule.legacy).
  */
-export const SMALL_GAN_LEGACY: DesignOptions = { mbstdGroup: 0, gNorm: 'pixel', gSkip: false, gUpsample: 'transposed', gOutInitScale: 1 };
+export const SMALL_GAN_LEGACY: DesignOptions = { mbstdGroup: 0, gNorm: 'pixel', gSkip: false, gUpsample: 'transposed', gOutInitScale: 1, gNormBias: true, gEmaStats: false };
 
 export function smallGanDefaults(data: { size: number; channels: 1 | 3 | 4 }): SmallGanConfig {
   const size = (SMALL_GAN_SIZES as readonly number[]).includes(data.size) ? data.size : 64;
@@ -120,6 +135,8 @@ export function smallGanDefaults(data: { size: number; channels: 1 | 3 | 4 }): S
     gSkip: true,
     gUpsample: 'resize',
     gOutInitScale: 0.1,
+    gNormBias: false,
+    gEmaStats: true,
     batchSize: 16,
     heldOutFraction: 0,
   };
@@ -177,12 +194,13 @@ export class SmallGan implements ImageModel {
     const stages = Math.log2(c.size / 4);
     const ch = (res: number) => Math.min(c.maxWidth, (c.width * c.size) / res);
     const he = { kind: 'he', slope: 0.2 } as const;
-    this.gIn = new Dense('G/in', c.latentDim + condDim, 16 * ch(4), { init: he });
+    const bias = d.gNorm !== 'batch' || d.gNormBias;
+    this.gIn = new Dense('G/in', c.latentDim + condDim, 16 * ch(4), { init: he, bias });
     for (let i = 0, r = 4; i < stages; i++, r *= 2) {
       this.gUp.push(
         d.gUpsample === 'resize'
-          ? new Conv2d(`G/up${i}`, ch(r), ch(2 * r), { kernel: 3, init: he })
-          : new ConvTranspose2d(`G/up${i}`, ch(r), ch(2 * r), { kernel: 4, stride: 2, init: he }),
+          ? new Conv2d(`G/up${i}`, ch(r), ch(2 * r), { kernel: 3, init: he, bias })
+          : new ConvTranspose2d(`G/up${i}`, ch(r), ch(2 * r), { kernel: 4, stride: 2, init: he, bias }),
       );
     }
     if (d.gSkip) {
@@ -224,8 +242,24 @@ export class SmallGan implements ImageModel {
     const adam = { lr: c.lr, beta1: c.beta1, beta2: c.beta2, eps: 1e-8 };
     this.adamG = new Adam(s, 'G', s.trainable('G/'), adam);
     this.adamD = new Adam(s, 'D', s.trainable('D/'), adam);
-    if (c.emaDecay > 0) this.ema = new Ema(s, s.trainable('G/'), c.emaDecay);
+    if (c.emaDecay > 0) this.ema = new Ema(s, s.trainable('G/'), c.emaDecay, this.emaStats ? s.list({ role: 'state', prefix: 'G/' }) : []);
     return this;
+  }
+
+  /** Whether the EMA generator keeps batch-norm statistics of its own (see gEmaStats). */
+  private get emaStats(): boolean {
+    return this.design.gEmaStats && this.gBn.length > 0 && this.config.emaDecay > 0;
+  }
+
+  /**
+   * Re-estimates the EMA generator's batch-norm statistics from one train-mode pass over `z` (and
+   * `cond`): the statistics the sampling weights actually produce. A no-op for designs without them.
+   */
+  refreshSamplingStats(z: tf.Tensor2D, cond?: Conditioning): void {
+    if (!this.emaStats || !this.store.has(`ema/${this.gBn[0]!.name}/mean`)) return;
+    tf.tidy(() => {
+      this.generator({ w: emaWeights(this.store), train: true, stats: this.store, statsPrefix: 'ema/', statsMomentum: 1 }, z, cond);
+    });
   }
 
   protected createExtra(_rng: Rng, _generatorOnly: boolean): void {}

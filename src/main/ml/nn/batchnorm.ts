@@ -33,10 +33,11 @@ export class BatchNorm {
     if (f.train) {
       ({ mean, variance } = tf.moments(x, axes));
       if (f.stats) {
-        const m = this.opts.momentum ?? 0.1;
+        const m = f.statsMomentum ?? this.opts.momentum ?? 0.1;
         const n = x.size / this.channels;
-        const runMean = f.stats.get(`${this.name}/mean`);
-        const runVar = f.stats.get(`${this.name}/var`);
+        const prefix = f.statsPrefix ?? '';
+        const runMean = f.stats.get(`${prefix}${this.name}/mean`);
+        const runVar = f.stats.get(`${prefix}${this.name}/var`);
         runMean.assign(tf.add(tf.mul(runMean, 1 - m), tf.mul(mean, m)));
         runVar.assign(tf.add(tf.mul(runVar, 1 - m), tf.mul(variance, (m * n) / Math.max(1, n - 1))));
       }

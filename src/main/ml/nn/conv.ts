@@ -16,7 +16,9 @@ export interface ConvOptions {
   init?: Init;
 }
 
-function initFilter(rng: Rng, shape: number[], how: Init, fanIn: number, fanOut: number): tf.Tensor {
+/** @param torchFanIn the fan-in PyTorch's default init uses for this layer ('torch' init) */
+function initFilter(rng: Rng, shape: number[], how: Init, fanIn: number, fanOut: number, torchFanIn: number): tf.Tensor {
+  if (how.kind === 'torch') return init.torchDefault(rng, shape, torchFanIn);
   if (how.kind === 'normal') return init.normal(rng, shape, how.std);
   if (how.kind === 'he') return init.he(rng, shape, fanIn, how.slope);
   return init.xavier(rng, shape, fanIn, fanOut);
@@ -33,7 +35,7 @@ export class Conv2d {
   create(store: ParamStore, rng: Rng): void {
     const k = this.opts.kernel;
     const how = this.opts.init ?? { kind: 'xavier' };
-    store.add(`${this.name}/w`, initFilter(rng, [k, k, this.inC, this.outC], how, k * k * this.inC, k * k * this.outC));
+    store.add(`${this.name}/w`, initFilter(rng, [k, k, this.inC, this.outC], how, k * k * this.inC, k * k * this.outC, k * k * this.inC));
     if (this.opts.bias ?? true) store.add(`${this.name}/b`, init.zeros([this.outC]));
   }
 
@@ -59,7 +61,7 @@ export class ConvTranspose2d {
     // Each output pixel sees about k²/s² input taps per input channel.
     const fanIn = (k * k * this.inC) / (s * s);
     const fanOut = (k * k * this.outC) / (s * s);
-    store.add(`${this.name}/w`, initFilter(rng, [k, k, this.outC, this.inC], how, fanIn, fanOut));
+    store.add(`${this.name}/w`, initFilter(rng, [k, k, this.outC, this.inC], how, fanIn, fanOut, k * k * this.outC));
     if (this.opts.bias ?? true) store.add(`${this.name}/b`, init.zeros([this.outC]));
   }
 

@@ -21,7 +21,9 @@ export class Dense {
     const shape = [this.inDim, this.outDim];
     const how = this.opts.init ?? { kind: 'xavier' };
     const w =
-      how.kind === 'normal'
+      how.kind === 'torch'
+        ? init.torchDefault(rng, shape, this.inDim)
+        : how.kind === 'normal'
         ? init.normal(rng, shape, how.std)
         : how.kind === 'he'
           ? init.he(rng, shape, this.inDim, how.slope)

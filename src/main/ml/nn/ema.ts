@@ -2,6 +2,11 @@
  * Exponential moving average of generator weights (`ema/<param>` entries), the weights every sample is
  * drawn with when a family keeps one. Early on the effective decay is min(decay, (1+t)/(10+t)) so the
  * first sample grids are not dominated by the random initialisation.
+ *
+ * Batch-norm statistics cannot be averaged like weights: the running statistics belong to the live
+ * weights, and the averaged weights produce activations with other means and variances. So a G with
+ * batch norm also gets `ema/<bn>/mean|var` entries ('standing statistics', as BigGAN samples), which
+ * the model re-estimates for the EMA weights before it samples (`refreshSamplingStats`).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Entry, ParamStore, Weights } from './params';
@@ -9,13 +14,15 @@ import type { Entry, ParamStore, Weights } from './params';
 export class Ema {
   private readonly params: Entry[];
 
+  /** @param stats the generator's batch-norm statistics ('state' entries) the EMA weights get their own copy of */
   constructor(
     private readonly store: ParamStore,
     params: Entry[],
     readonly decay: number,
+    stats: Entry[] = [],
   ) {
     this.params = params;
-    for (const p of params) store.add(`ema/${p.name}`, tf.clone(p.variable), 'ema');
+    for (const p of [...params, ...stats]) store.add(`ema/${p.name}`, tf.clone(p.variable), 'ema');
   }
 
   /** Blend the live weights in; `step` is the session step (0-based) this update follows. */

@@ -27,6 +27,17 @@ export function xavier(rng: Rng, shape: number[], fanIn: number, fanOut: number)
   return tf.tensor(values, shape, 'float32');
 }
 
+/**
+ * PyTorch's default weight init for Linear/Conv layers, kaiming_uniform(a = √5), which is U(-b, b) with
+ * b = 1/√fanIn. Note PyTorch's fanIn for a ConvTranspose2d weight [in, out, k, k] is out·k·k.
+ */
+export function torchDefault(rng: Rng, shape: number[], fanIn: number): tf.Tensor {
+  const b = 1 / Math.sqrt(fanIn);
+  const values = new Float32Array(size(shape));
+  for (let i = 0; i < values.length; i++) values[i] = (2 * rng.next() - 1) * b;
+  return tf.tensor(values, shape, 'float32');
+}
+
 export function zeros(shape: number[]): tf.Tensor {
   return tf.zeros(shape, 'float32');
 }

@@ -136,7 +136,8 @@ export class ImageSource {
     return { x, ...this.conditions(indices) };
   }
 
-  private conditions(indices: number[]): Conditioning {
+  /** The conditions (label one-hots, tag weights) of images `indices`; {} when the vocab is empty. */
+  conditions(indices: number[]): Conditioning {
     const n = indices.length;
     const out: Conditioning = {};
     const L = this.vocab.labelNames.length;

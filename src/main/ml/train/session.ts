@@ -95,6 +95,9 @@ interface SessionState {
 }
 
 const FIXED_LATENTS = 'session/fixedLatents';
+/** Latents per estimate of the sampling weights' batch-norm statistics, and their fixed seed. */
+const SAMPLING_STATS_N = 256;
+const SAMPLING_STATS_SEED = 0x5eed;
 
 export class TrainingSession {
   private currentStep: number;
@@ -248,6 +251,7 @@ export class TrainingSession {
 
   sampleGrid(): PixelImage {
     this.assertUsable();
+    this.refreshSamplingStats();
     const side = this.state.gridSide;
     const images = tf.tidy(() => {
       const cond = gridConditioning(this.vocab, side);
@@ -256,6 +260,22 @@ export class TrainingSession {
     const pixels = toPixelImages(images);
     images.dispose();
     return tileGrid(pixels, side);
+  }
+
+  /**
+   * Re-estimates the sampling weights' batch-norm statistics where the family keeps them, on latents
+   * (and, for conditional models, the conditions of training images) drawn from a fixed seed: they are
+   * a function of the weights alone, so a resumed run samples as an uninterrupted one would.
+   */
+  private refreshSamplingStats(): void {
+    if (!this.model.refreshSamplingStats) return;
+    const rng = new Rng(SAMPLING_STATS_SEED);
+    const pool = this.order.pool;
+    const indices = Array.from({ length: SAMPLING_STATS_N }, () => pool[rng.int(pool.length)]!);
+    const z = tf.tensor2d(rng.normals(SAMPLING_STATS_N * this.model.latentDim), [SAMPLING_STATS_N, this.model.latentDim]);
+    const cond = this.source.conditions(indices);
+    this.model.refreshSamplingStats(z, cond);
+    tf.dispose([z, cond.labels, cond.tags] as tf.Tensor[]);
   }
 
   evaluateLosses(): Record<string, number> {
@@ -290,6 +310,7 @@ export class TrainingSession {
 
   async saveCheckpoint(path: string): Promise<{ bytes: number; sha256: string }> {
     this.assertUsable();
+    this.refreshSamplingStats();
     const arrays: NamedArray[] = this.model.store.list().map((e) => ({
       name: e.name,
       role: e.role,
