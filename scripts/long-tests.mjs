@@ -142,9 +142,25 @@ async function killImport() {
 }
 
 function fuzz() {
-  const r = spawnSync('npx', ['vitest', 'run', 'tests/unit/reliability/contract-fuzz.test.ts'], { cwd: ROOT, env: { ...process.env, ATELIER_FUZZ_CASES: String(FUZZ) }, encoding: 'utf8' });
+  const report = path.join(os.tmpdir(), `atelier-fuzz-${process.pid}.json`);
+  const r = spawnSync('npx', ['vitest', 'run', 'tests/unit/reliability/contract-fuzz.test.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, ATELIER_FUZZ_CASES: String(FUZZ), ATELIER_FUZZ_REPORT: report },
+    encoding: 'utf8',
+  });
   const passed = r.status === 0;
   rows.push(['contract fuzzing', `${FUZZ} cases per method, direct + web host`, passed ? 'all rejected with typed errors, catalog unchanged' : 'FAILED (see output)']);
+  // The doors of the web host: what was varied, how often, and what was refused.
+  const c = fs.existsSync(report) ? JSON.parse(fs.readFileSync(report, 'utf8')) : null;
+  fs.rmSync(report, { force: true });
+  if (c) {
+    rows.push([
+      'web host door fuzzing',
+      `${c.requests} requests: Host ${c.host ?? 0}, Origin ${c.origin ?? 0}, cookies ${c.cookie ?? 0}, credentials ${c.authorization ?? 0}, launch key ${c.launch ?? 0}, ` +
+        `content types ${c.contentType ?? 0}, body shapes ${c.body ?? 0}, methods ${c.method ?? 0}, routes ${c.path ?? 0}; ${c.upgrades} socket upgrades; ${c.malformedHttp} malformed HTTP`,
+      `${c.forgeriesRefused} forgeries and ${c.upgradesRefused} upgrades refused, ${c.admitted} admitted; no 5xx, host up, catalog unchanged`,
+    ]);
+  } else if (passed) rows.push(['web host door fuzzing', 'no report written', 'FAILED (see output)']);
   if (!passed) process.stdout.write(r.stdout + r.stderr);
 }
 

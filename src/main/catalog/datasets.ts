@@ -276,6 +276,28 @@ export function listItems(db: Db, datasetId: number, opts: { offset: number; lim
   };
 }
 
+/**
+ * The distinct ids of a call, every one of which must be an item of the dataset: a call naming an item
+ * that does not exist (any more) is refused whole, as gallery calls are, rather than half applied.
+ */
+function assertItems(db: Db, datasetId: number, itemIds: number[]): number[] {
+  const unique = [...new Set(itemIds)];
+  const missing: number[] = [];
+  for (let i = 0; i < unique.length; i += 500) {
+    const part = unique.slice(i, i + 500);
+    const found = new Set(
+      (db.prepare(`SELECT id FROM item WHERE dataset_id = ? AND id IN (${part.map(() => '?').join(',')})`).all(datasetId, ...part) as Array<{ id: number }>).map((r) => r.id),
+    );
+    for (const id of part) if (!found.has(id)) missing.push(id);
+  }
+  if (missing.length) {
+    throw new AtelierError('not_found', `Item${missing.length > 1 ? 's' : ''} ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? '…' : ''} ${missing.length > 1 ? 'are' : 'is'} not in this dataset (any more); nothing was changed.`, {
+      missing: missing.slice(0, 100),
+    });
+  }
+  return unique;
+}
+
 export function updateItems(
   db: Db,
   datasetId: number,
@@ -283,11 +305,9 @@ export function updateItems(
   patch: { label?: string | null; caption?: string | null; addTags?: string[]; removeTags?: string[] },
 ): number {
   const d = getDataset(db, datasetId);
-  const belongs = db.prepare('SELECT id FROM item WHERE id = ? AND dataset_id = ?');
   return db.transaction(() => {
-    let n = 0;
-    for (const id of itemIds) {
-      if (!belongs.get(id, datasetId)) continue;
+    const ids = assertItems(db, datasetId, itemIds);
+    for (const id of ids) {
       if (patch.label !== undefined) db.prepare('UPDATE item SET label = ? WHERE id = ?').run(patch.label, id);
       if (patch.caption !== undefined) db.prepare('UPDATE item SET caption = ? WHERE id = ?').run(patch.caption, id);
       for (const t of patch.addTags ?? []) db.prepare('INSERT OR IGNORE INTO item_tag (item_id, tag_id) VALUES (?, ?)').run(id, tagId(db, t));
@@ -295,10 +315,9 @@ export function updateItems(
         db.prepare('DELETE FROM item_tag WHERE item_id = ? AND tag_id IN (SELECT id FROM tag WHERE name = ? COLLATE NOCASE)').run(id, t);
       }
       refreshItemSearch(db, d.projectId, id);
-      n++;
     }
     db.prepare('UPDATE dataset SET updated_at = ? WHERE id = ?').run(Date.now(), datasetId);
-    return n;
+    return ids.length;
   })();
 }
 
@@ -312,7 +331,7 @@ export function deleteItemRows(db: Db, datasetId: number, itemIds: number[] | 'a
     const rows = (
       itemIds === 'all'
         ? db.prepare('SELECT id, file, thumb FROM item WHERE dataset_id = ?').all(datasetId)
-        : itemIds.map((id) => db.prepare('SELECT id, file, thumb FROM item WHERE id = ? AND dataset_id = ?').get(id, datasetId)).filter(Boolean)
+        : assertItems(db, datasetId, itemIds).map((id) => db.prepare('SELECT id, file, thumb FROM item WHERE id = ? AND dataset_id = ?').get(id, datasetId))
     ) as Array<{ id: number; file: string; thumb: string | null }>;
     for (const r of rows) {
       db.prepare("DELETE FROM search_fts WHERE kind = 'item' AND ref_id = ?").run(r.id);

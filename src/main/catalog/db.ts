@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { AtelierError } from '../../shared/errors';
+import { ensureFolderSync, specialKind } from '../files/special';
 import { MIGRATIONS } from './migrations';
 import type { Migration } from './migrations/types';
 
@@ -26,8 +27,12 @@ export function openCatalog(dataDir: string, options: OpenOptions = {}): Db {
   checkMigrationList(migrations);
   const latest = migrations.length === 0 ? 0 : migrations[migrations.length - 1]!.version;
   const file = path.join(dataDir, CATALOG_FILE);
+  // The folder first: an existing file, a pipe, or /proc (where mkdir -p never returns) is refused, typed.
+  if (!options.readonly) ensureFolderSync(dataDir, 'The data folder');
+  const existing = fs.statSync(file, { throwIfNoEntry: false });
+  if (existing && !existing.isFile()) throw new AtelierError('invalid_input', `The catalog at ${file} is ${specialKind(existing) ?? 'not a file'}, not a database.`);
 
-  if (fs.existsSync(file)) {
+  if (existing) {
     const found = readUserVersion(file);
     if (found > latest) {
       throw new AtelierError(
@@ -39,8 +44,6 @@ export function openCatalog(dataDir: string, options: OpenOptions = {}): Db {
     }
   } else if (options.readonly) {
     throw new AtelierError('not_found', `No catalog at ${file}.`);
-  } else {
-    fs.mkdirSync(dataDir, { recursive: true });
   }
 
   const db = new Database(file, { readonly: options.readonly ?? false });

@@ -129,3 +129,18 @@ export function pidAlive(pid: number): boolean {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+/**
+ * Active jobs owned by another Atelier process that is still alive and beating (the CLI beside the web
+ * host): this process cannot cancel them, so it must not pull their files away either.
+ */
+export function liveForeignJobs(db: Db, filter: { projectId?: number } = {}, now = Date.now(), isAlive: (pid: number) => boolean = pidAlive): JobRow[] {
+  const rows = (
+    filter.projectId === undefined
+      ? db.prepare(`SELECT * FROM job WHERE status IN ('queued','running','paused')`).all()
+      : db.prepare(`SELECT * FROM job WHERE status IN ('queued','running','paused') AND project_id = ?`).all(filter.projectId)
+  ) as RawJob[];
+  return rows
+    .map(toJob)
+    .filter((j) => j.ownerPid !== null && j.ownerPid !== process.pid && isAlive(j.ownerPid) && j.heartbeatAt !== null && now - j.heartbeatAt < STALE_AFTER_MS);
+}

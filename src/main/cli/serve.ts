@@ -5,6 +5,7 @@ import { openService } from './context';
 import { startWebHost } from '../web/host';
 import { rendererDir } from '../files/app-root';
 import { AtelierError } from '../../shared/errors';
+import { checkPathSync } from '../files/special';
 
 export const DEFAULT_PORT = 4477;
 
@@ -13,10 +14,16 @@ export function registerServeCommand(program: Command, globals: () => GlobalOpti
     .command('serve')
     .description('Serve the studio to a browser on this machine (127.0.0.1 only, with a per-launch token).')
     .option('--port <port>', `port to listen on (default ${DEFAULT_PORT}, or a free one if it is taken)`)
-    .action(async (cmd: { port?: string }) => {
+    .option(
+      '--allow-path <dir>',
+      'a folder the browser studio may import from by path (repeatable). Without it the browser imports only files you pick or drop',
+      (dir: string, all: string[]) => [...all, dir],
+      [] as string[],
+    )
+    .action(async (cmd: { port?: string; allowPath: string[] }) => {
       const opts = globals();
       try {
-        await serve(opts, cmd.port === undefined ? undefined : parsePort(cmd.port));
+        await serve(opts, cmd.port === undefined ? undefined : parsePort(cmd.port), readRoots(cmd.allowPath));
       } catch (err) {
         fail(err, opts);
       }
@@ -29,13 +36,22 @@ function parsePort(text: string): number {
   return port;
 }
 
-export async function serve(opts: GlobalOptions, port: number | undefined): Promise<void> {
+function readRoots(dirs: string[]): string[] {
+  return dirs.map((d) => {
+    const check = checkPathSync(d);
+    if (!check.ok || check.kind !== 'folder') throw new AtelierError('invalid_input', `--allow-path ${d}: ${check.ok ? 'not a folder' : check.reason}.`);
+    return check.real;
+  });
+}
+
+export async function serve(opts: GlobalOptions, port: number | undefined, allowPaths: string[] = []): Promise<void> {
   const dir = rendererDir();
   if (!fs.existsSync(`${dir}/index.html`)) {
     throw new AtelierError('not_found', `The studio's interface is not built (${dir} is missing). Run "npm run build" first.`);
   }
   const service = openService(opts);
   service.ctx.door = 'web';
+  service.ctx.webReadRoots = allowPaths;
   let host;
   try {
     host = await startWebHost({ service, rendererDir: dir, port: port ?? DEFAULT_PORT });

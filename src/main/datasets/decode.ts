@@ -7,7 +7,7 @@ import type { SkipReason } from '../../shared/contract/datasets';
 import { PIXEL_LIMIT } from './prepare';
 import { dHashFromRgba } from './phash';
 import { EXT_OF, IMAGE_EXTENSIONS, MIME, describeBytes, sniffImage, type ImageType } from './sniff';
-import { sanitizeSvg } from './svg';
+import { sanitizeSvg, SvgRefusedError } from './svg';
 
 export class SkipError extends Error {
   constructor(
@@ -64,7 +64,7 @@ export async function decodeImage(input: Buffer, ext: string): Promise<DecodedIm
     try {
       cleaned = sanitizeSvg(input);
     } catch (err) {
-      throw new SkipError('too_large', (err as Error).message);
+      throw new SkipError(err instanceof SvgRefusedError ? err.reason : 'too_large', (err as Error).message);
     }
     if (cleaned.removed.length) warnings.push(`removed before rasterising: ${cleaned.removed.join(', ')}`);
     bytes = Buffer.from(cleaned.svg, 'utf8');

@@ -17,7 +17,7 @@ import { decodeImage, MAX_IMAGE_BYTES, SkipError } from './decode';
 import { mergeMeta, MAX_META_BYTES, parseManifest, parseSidecar, type ItemMeta } from './metadata';
 import { hamming, hashWords, NEAR_DUPLICATE_DISTANCE } from './phash';
 import { sniffImage, TEXT_EXTENSIONS } from './sniff';
-import { sanitizeSvg } from './svg';
+import { sanitizeSvg, SvgRefusedError } from './svg';
 import { LimitError, openSource, openZip, type OpenedSource, type SourceFile, type SourceProblem } from './sources';
 import { checkText, MAX_TEXT_BYTES } from './text';
 
@@ -247,7 +247,7 @@ export async function runImport(params: ImportParams, sink: ImportSink): Promise
         try {
           cleaned = sanitizeSvg(buf);
         } catch (err) {
-          throw new SkipError('too_large', (err as Error).message);
+          throw new SkipError(err instanceof SvgRefusedError ? err.reason : 'too_large', (err as Error).message);
         }
         if (cleaned.removed.length) notes.push(`removed before rasterising: ${cleaned.removed.join(', ')}`);
         buf = Buffer.from(cleaned.svg, 'utf8');

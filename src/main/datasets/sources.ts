@@ -11,6 +11,7 @@ import yauzl from 'yauzl';
 import type { Readable } from 'node:stream';
 import type { SkipReason } from '../../shared/contract/datasets';
 import { isInside } from '../files/contain';
+import { checkPathSync, openRegular, openRegularFd, pseudoFileSystem, SpecialFileError, specialKind } from '../files/special';
 
 export interface SourceFile {
   /** What the report shows: the source's name, then the path inside it. */
@@ -74,18 +75,18 @@ function ioReason(err: unknown): { reason: SkipReason; detail: string } {
 }
 
 async function readFileLimited(file: string, limit: number): Promise<Buffer> {
-  const h = await fsp.open(file, 'r');
+  // Non-blocking open + fstat: a file swapped for a pipe after the walk still cannot block a thread.
+  const { handle: h, size } = await openRegular(file);
   try {
-    const st = await h.stat();
-    if (st.size > limit) throw new LimitError(limit);
-    const buf = Buffer.alloc(st.size);
+    if (size > limit) throw new LimitError(limit);
+    const buf = Buffer.alloc(size);
     let off = 0;
-    while (off < st.size) {
-      const { bytesRead } = await h.read(buf, off, st.size - off, off);
+    while (off < size) {
+      const { bytesRead } = await h.read(buf, off, size - off, off);
       if (bytesRead === 0) break;
       off += bytesRead;
     }
-    return off === st.size ? buf : buf.subarray(0, off);
+    return off === size ? buf : buf.subarray(0, off);
   } finally {
     await h.close();
   }
@@ -95,12 +96,18 @@ async function readFileLimited(file: string, limit: number): Promise<Buffer> {
 export async function openSource(p: string, displayName?: string): Promise<OpenedSource> {
   const abs = path.resolve(p);
   const name = displayName ?? (path.basename(abs) || abs);
+  const none = (problem: SourceProblem): OpenedSource => ({ name, kind: 'file', files: [], problems: [problem], close: async () => {} });
+  // lstat first (links followed to where they point): only regular files and folders are opened.
+  const check = checkPathSync(abs);
+  if (!check.ok) {
+    if (check.problem === 'missing') return none({ display: p, reason: 'unreadable', detail: 'the file vanished or a link points nowhere' });
+    return none({ display: p, reason: check.problem === 'special' ? 'special_file' : 'unreadable', detail: check.reason });
+  }
   let st: fs.Stats;
   try {
     st = await fsp.stat(abs);
   } catch (err) {
-    const r = ioReason(err);
-    return { name, kind: 'file', files: [], problems: [{ display: p, ...r }], close: async () => {} };
+    return none({ display: p, ...ioReason(err) });
   }
   if (st.isDirectory()) return openFolder(abs, name);
   if (extOf(abs) === '.zip') return openZip(abs, name);
@@ -153,16 +160,25 @@ async function openFolder(root: string, name: string): Promise<OpenedSource> {
           problems.push({ display: display(rel), reason: 'escapes_root', detail: 'a link pointing outside the chosen folder (not followed)' });
           continue;
         }
-        const st = await fsp.stat(real).catch(() => null);
+        const st = await fsp.lstat(real).catch(() => null);
         if (!st) continue;
         target = real;
         isDir = st.isDirectory();
         isFile = st.isFile();
+        if (!isDir && !isFile) {
+          problems.push({ display: display(rel), reason: 'special_file', detail: `a link to ${specialKind(st)}; Atelier reads only regular files and folders` });
+          continue;
+        }
       }
       if (isDir) {
         const real = await fsp.realpath(target).catch(() => target);
         if (visited.has(real)) continue; // a link loop, or a folder already walked through another link
         visited.add(real);
+        const pseudo = pseudoFileSystem(real);
+        if (pseudo) {
+          problems.push({ display: display(rel), reason: 'special_file', detail: `a system folder (${pseudo}), not data` });
+          continue;
+        }
         await walk(target, rel);
       } else if (isFile) {
         let size = 0;
@@ -182,7 +198,9 @@ async function openFolder(root: string, name: string): Promise<OpenedSource> {
           zipPath: ext === '.zip' ? target : undefined,
         });
       } else {
-        problems.push({ display: display(rel), reason: 'unsupported', detail: 'not a regular file (device, socket or pipe)' });
+        const st = await fsp.lstat(abs).catch(() => null);
+        const what = st ? specialKind(st) : null;
+        problems.push({ display: display(rel), reason: 'special_file', detail: `${what ?? 'not a regular file'}; Atelier reads only regular files and folders` });
       }
     }
   }
@@ -190,11 +208,16 @@ async function openFolder(root: string, name: string): Promise<OpenedSource> {
   return { name, kind: 'folder', files, problems, close: async () => {} };
 }
 
-function openZipFile(file: string): Promise<yauzl.ZipFile> {
+async function openZipFile(file: string): Promise<yauzl.ZipFile> {
+  // Opened here without blocking and checked on the descriptor (yauzl.open would block on a pipe);
+  // from then on the descriptor is yauzl's, closed by zip.close().
+  const { fd } = await openRegularFd(file);
   return new Promise((resolve, reject) => {
-    yauzl.open(file, { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true, strictFileNames: false }, (err, zip) => {
-      if (err || !zip) reject(err ?? new Error('could not open the archive'));
-      else resolve(zip);
+    yauzl.fromFd(fd, { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true, strictFileNames: false }, (err, zip) => {
+      if (err || !zip) {
+        fs.close(fd, () => {});
+        reject(err ?? new Error('could not open the archive'));
+      } else resolve(zip);
     });
   });
 }
@@ -220,7 +243,12 @@ export async function openZip(file: string, name = path.basename(file), displayP
     zip = await openZipFile(file);
   } catch (err) {
     const msg = (err as Error).message;
-    const io = (err as NodeJS.ErrnoException).code ? ioReason(err) : { reason: 'corrupt' as SkipReason, detail: `not a readable zip archive (${msg})` };
+    const io =
+      err instanceof SpecialFileError
+        ? { reason: 'special_file' as SkipReason, detail: msg }
+        : (err as NodeJS.ErrnoException).code
+          ? ioReason(err)
+          : { reason: 'corrupt' as SkipReason, detail: `not a readable zip archive (${msg})` };
     return { name, kind: 'zip', files: [], problems: [{ display: displayPrefix, ...io }], close: async () => {} };
   }
   const display = (rel: string) => `${displayPrefix}:${rel}`;

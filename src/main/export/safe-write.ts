@@ -18,6 +18,7 @@ import crypto from 'node:crypto';
 import { AtelierError } from '../../shared/errors';
 import { containedPath } from '../files/contain';
 import { TEMP_MARKER, translateFsError } from '../files/atomic';
+import { ensureFolderSync } from '../files/special';
 
 export interface WriterIo {
   /** Create `file` exclusively, write all of `data`, fsync, close. */
@@ -115,14 +116,12 @@ export class ExportWriter {
     return this.written;
   }
 
-  /** Make sure the folder exists (and is a folder). */
+  /**
+   * Make sure the folder exists and is a folder. An existing file in the way, a special file, or a place
+   * on a kernel file system (/proc, /sys: where a recursive mkdir never returns) is refused, typed.
+   */
   async prepare(): Promise<void> {
-    try {
-      await fsp.mkdir(this.dir, { recursive: true });
-    } catch (err) {
-      throw translateFsError(err, this.dir);
-    }
-    if (!fs.statSync(this.dir).isDirectory()) throw new AtelierError('invalid_input', `${this.dir} is not a folder.`);
+    ensureFolderSync(this.dir, 'The export folder');
   }
 
   /** The name a file will get: sanitised, contained, and not clashing with files already there. */

@@ -45,6 +45,8 @@ const HEARTBEAT_MS = 5_000;
 export class JobRunner {
   private readonly jobs = new Map<number, { handle: JobHandle; worker: Worker; ending: ControlAction | null }>();
   private readonly timer: NodeJS.Timeout;
+  /** How long a cancelled worker may take to wind down before it is ended for it. */
+  cancelGraceMs = 15_000;
 
   constructor(
     private readonly db: Db,
@@ -87,12 +89,38 @@ export class JobRunner {
         control: (action: ControlAction) => {
           if (action === 'cancel' || action === 'stop') record.ending = action;
           worker.postMessage({ type: 'control', action });
+          // Cancel always ends the job: a worker that does not wind down within the grace (stuck in a
+          // file operation, a native decode, a loop) is ended for it and the job settles as cancelled.
+          if (action === 'cancel' && !cancelTimer) {
+            cancelTimer = setTimeout(() => {
+              void worker.terminate();
+              void settle({ status: 'cancelled' }).catch(() => {});
+            }, this.cancelGraceMs);
+            cancelTimer.unref();
+          }
         },
       } satisfies JobHandle,
     };
     this.jobs.set(id, record);
 
     let outcome: JobOutcome | null = null;
+    let cancelTimer: NodeJS.Timeout | null = null;
+    let settled = false;
+    /** Record the job's end once: catalog row, the kind's onEnd, the event, then `done`. */
+    const settle = async (final: JobOutcome): Promise<void> => {
+      if (settled) return;
+      settled = true;
+      if (cancelTimer) clearTimeout(cancelTimer);
+      setJobStatus(this.db, id, final.status, { error: final.error?.message ?? null, result: final.result });
+      this.jobs.delete(id);
+      try {
+        await spec.onEnd?.(final, record.handle);
+      } finally {
+        const row = getJob(this.db, id);
+        emit(final.status, Number(row?.progress.done ?? 0), (row?.progress.total as number | null) ?? null, final.error?.message);
+        resolveDone(final);
+      }
+    };
     // A worker that reported its end but keeps running (a stray handle) is ended for it.
     const lingerThenTerminate = () => setTimeout(() => void worker.terminate(), 5_000).unref();
     let chain = Promise.resolve();
@@ -141,24 +169,16 @@ export class JobRunner {
       outcome ??= { status: 'failed', error: { code: 'internal', message: err.message } };
     });
     worker.on('exit', () => {
-      void chain.then(async () => {
-        const final: JobOutcome =
+      void chain.then(() =>
+        settle(
           outcome ??
-          (record.ending === 'cancel'
-            ? { status: 'cancelled' }
-            : record.ending === 'stop'
-              ? { status: 'interrupted' }
-              : { status: 'failed', error: { code: 'internal', message: 'The job ended without reporting a result.' } });
-        setJobStatus(this.db, id, final.status, { error: final.error?.message ?? null, result: final.result });
-        this.jobs.delete(id);
-        try {
-          await spec.onEnd?.(final, record.handle);
-        } finally {
-          const row = getJob(this.db, id);
-          emit(final.status, Number(row?.progress.done ?? 0), (row?.progress.total as number | null) ?? null, final.error?.message);
-          resolveDone(final);
-        }
-      });
+            (record.ending === 'cancel'
+              ? { status: 'cancelled' }
+              : record.ending === 'stop'
+                ? { status: 'interrupted' }
+                : { status: 'failed', error: { code: 'internal', message: 'The job ended without reporting a result.' } }),
+        ),
+      );
     });
     return record.handle;
   }
@@ -167,6 +187,17 @@ export class JobRunner {
     const job = this.jobs.get(id);
     if (!job) throw new AtelierError('not_found', `Job ${id} is not running in this Atelier.`);
     job.handle.control(action);
+  }
+
+  /**
+   * Cancel every running job that `match` selects and wait until each has ended (cancel always ends a
+   * job within cancelGraceMs). Returns how many were cancelled.
+   */
+  async cancelAll(match: (job: JobHandle) => boolean): Promise<number> {
+    const picked = [...this.jobs.values()].map((j) => j.handle).filter(match);
+    for (const h of picked) h.control('cancel');
+    await Promise.all(picked.map((h) => h.done));
+    return picked.length;
   }
 
   /**

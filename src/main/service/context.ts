@@ -15,4 +15,9 @@ export interface EngineContext {
   jobs: JobRunner;
   /** Where bundled resources (samples, base models) live. */
   resourcesDir: string;
+  /**
+   * The browser door reads local files only from here (folders named with `atelier serve --allow-path`),
+   * besides its own uploads and the built-in samples. Other doors ignore it. See service/door-paths.ts.
+   */
+  webReadRoots: string[];
 }

@@ -28,6 +28,7 @@ import {
   updateItems,
 } from '../catalog/datasets';
 import { containedPath } from '../files/contain';
+import { checkReadablePath } from './door-paths';
 import { listSamples } from '../datasets/samples';
 import { uploadDir } from '../datasets/staging';
 import { extOf } from '../datasets/sources';
@@ -59,10 +60,17 @@ function inferKind(paths: string[]): 'image' | 'text' {
   return paths.length > 0 && paths.every((p) => TEXT_EXTENSIONS.has(extOf(p)) && fs.existsSync(p) && fs.statSync(p).isFile()) ? 'text' : 'image';
 }
 
-export function startImport(ctx: EngineContext, input: ImportInput, extra: { meta?: Record<string, ItemMeta>; source?: string; attribution?: string | null } = {}): StartedImport {
+export function startImport(
+  ctx: EngineContext,
+  input: ImportInput,
+  extra: { meta?: Record<string, ItemMeta>; source?: string; attribution?: string | null; builtIn?: boolean } = {},
+): StartedImport {
   const { db } = ctx;
   const project = getProject(db, input.projectId);
   const paths = (input.paths ?? []).map((p) => path.resolve(p));
+  // Before anything is created: this door may read these paths, and none is a pipe, device or /proc file.
+  // (Built-in samples are the app's own resources, readable from every door.)
+  if (!extra.builtIn) for (const p of paths) checkReadablePath(ctx, p);
   const sourceNames: Array<string | null> = paths.map(() => null);
   if (input.uploadId) {
     const dir = uploadDir(ctx.dataDir, input.uploadId);
@@ -197,7 +205,7 @@ export async function addSample(ctx: EngineContext, projectId: number, sampleId:
   const started = startImport(
     ctx,
     { projectId, kind: entry.kind, name: entry.name, paths: [isManifest ? path.dirname(abs) : abs], ...(already ? { datasetId: already.id } : {}) },
-    { meta: isManifest ? sampleMeta(abs) : undefined, source, attribution: entry.attribution },
+    { meta: isManifest ? sampleMeta(abs) : undefined, source, attribution: entry.attribution, builtIn: true },
   );
   const outcome = await started.handle.done;
   if (outcome.status !== 'done') throw new AtelierError('internal', `Adding the sample failed: ${outcome.error?.message ?? outcome.status}`);

@@ -12,6 +12,7 @@ import { buildModelBundle, readModelBundle, BUNDLE_EXTENSION } from '../export/m
 import { withExportWriter, sanitizeFileName, slug, type WriterIo } from '../export/safe-write';
 import { containedPath, isInside } from '../files/contain';
 import { writeFileAtomic } from '../files/atomic';
+import { checkReadablePath } from './door-paths';
 
 /**
  * What only the desktop shell can do with an exported file. The Electron shell attaches one at start-up
@@ -202,6 +203,7 @@ export function exportHandlers(ctx: EngineContext): Pick<
       };
     },
     'models.import': async ({ file, projectId, name }) => {
+      checkReadablePath(ctx, file, 'That model file');
       let data: Buffer;
       try {
         const stat = await fsp.stat(file);

@@ -22,6 +22,7 @@ import { runEstimateHandlers } from './runs-estimate';
 import { sweepInterruptedRuns } from '../catalog/runs';
 import { appVersion, resourcesDir } from '../files/app-root';
 import { diskFullError } from '../files/disk-full';
+import { sweepOrphanFiles } from './orphans';
 
 export type DispatchResult = { ok: true; value: unknown } | { ok: false; error: ErrorPayload };
 
@@ -48,6 +49,12 @@ export function createService(options: ServiceOptions): Service {
   sweepInterruptedJobs(db);
   sweepPendingGenerations(db);
   sweepInterruptedRuns(db);
+  // Files no row points to (a process killed between a file and its row): never fatal to startup.
+  try {
+    sweepOrphanFiles(db, path.resolve(options.dataDir));
+  } catch {
+    // the next start sweeps again
+  }
   const ctx: EngineContext = {
     db,
     dataDir: path.resolve(options.dataDir),
@@ -57,6 +64,7 @@ export function createService(options: ServiceOptions): Service {
     backend: null,
     jobs: new JobRunner(db, events),
     resourcesDir: options.resourcesDir ?? resourcesDir(),
+    webReadRoots: [],
   };
   const handlers: Handlers = {
     ...appHandlers(ctx),

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ServerResponse } from 'node:http';
 import { containedPath } from '../files/contain';
+import { openRegularSync } from '../files/special';
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -26,30 +27,44 @@ export function mimeOf(file: string): string {
 }
 
 /**
- * Serve one file from under `root`, refusing anything that escapes it. Returns false when there is no
- * such file so the caller can fall back (e.g. to index.html for client-side routes).
+ * Open a URL path under `root`: the open file, 'forbidden' when it would escape, null when there is no
+ * regular file there (a pipe or a device would block the read, and is never media).
  */
-export function serveFile(res: ServerResponse, root: string, relative: string, extraHeaders: Record<string, string> = {}): boolean {
+function openFile(root: string, relative: string): { file: string; fd: number; size: number } | 'forbidden' | null {
   let file: string;
   try {
     file = containedPath(root, decodeURIComponent(relative));
   } catch {
-    res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8' }).end('Forbidden');
+    return 'forbidden';
+  }
+  try {
+    return { file, ...openRegularSync(file) };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Serve one file from under `root`, refusing anything that escapes it. Returns false when there is no
+ * such file so the caller can fall back (e.g. to index.html for client-side routes). `headers` go on
+ * every answer, the refusal included.
+ */
+export function serveFile(res: ServerResponse, root: string, relative: string, headers: Record<string, string> = {}): boolean {
+  const found = openFile(root, relative);
+  if (found === 'forbidden') {
+    res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff', ...headers }).end('Forbidden');
     return true;
   }
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(file);
-  } catch {
-    return false;
-  }
-  if (!stat.isFile()) return false;
+  if (!found) return false;
   res.writeHead(200, {
-    'content-type': mimeOf(file),
-    'content-length': String(stat.size),
+    'content-type': mimeOf(found.file),
+    'content-length': String(found.size),
     'x-content-type-options': 'nosniff',
-    ...extraHeaders,
+    ...headers,
   });
-  fs.createReadStream(file).pipe(res);
+  const stream = fs.createReadStream('', { fd: found.fd });
+  // A file removed or unreadable between stat and read ends this answer, not the host.
+  stream.on('error', () => res.destroy());
+  stream.pipe(res);
   return true;
 }

@@ -1,7 +1,8 @@
 /**
  * POST /api/upload?id=<uploadId>&path=<relative path>: one dropped or picked file, streamed (never held
  * in memory) into the data folder's staging area; `datasets.import({ uploadId })` then imports the
- * folder like any other and removes it. Behind the same token as every route, same-origin only, and
+ * folder like any other and removes it. Behind the same token and the same proof of origin as every
+ * route that changes data (Content-Type application/octet-stream, the launch key), and
  * bounded: per file, per upload, in file count, and in path shape.
  */
 import fs from 'node:fs';
@@ -46,14 +47,12 @@ export async function handleUpload(
   url: URL,
   dataDir: string,
   headers: Record<string, string>,
-  sameOrigin: boolean,
 ): Promise<void> {
   const fail = (status: number, code: string, message: string) => {
     send(res, status, { ok: false, error: { code, message } }, headers);
     req.resume();
   };
-  if (req.method !== 'POST') return void res.writeHead(405, { allow: 'POST', ...headers }).end();
-  if (!sameOrigin) return fail(403, 'forbidden', 'Uploads are only accepted from the studio itself.');
+  // Method, origin, content type and launch key were checked by the host (auth.ts: checkStateChange).
   const id = url.searchParams.get('id') ?? '';
   if (!/^[A-Za-z0-9_-]{8,64}$/.test(id)) return fail(400, 'bad_request', 'An upload id of 8–64 letters, digits, - or _ is required.');
   const rel = cleanUploadPath(url.searchParams.get('path'));

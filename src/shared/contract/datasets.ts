@@ -91,6 +91,7 @@ export const SkipReason = z.enum([
   'escapes_root', // a link or zip entry pointing outside the chosen folder/archive
   'invalid_utf8', // a text file that is not UTF-8
   'archive_limit', // a zip entry or the archive itself over the size/entry limits
+  'special_file', // a pipe, socket, device or /proc-like system file: never opened (it could block forever)
 ]);
 export type SkipReason = z.infer<typeof SkipReason>;
 

@@ -66,7 +66,10 @@ class WebStudio implements Studio {
   ) {}
 
   async start(): Promise<void> {
-    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--json', '--data-dir', this.dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // The specs build their source folders under the temp folder and import some by path, which the
+    // browser door does only from folders named at launch.
+    const args = [BIN, 'serve', '--port', '0', '--allow-path', fs.realpathSync(os.tmpdir()), '--json', '--data-dir', this.dataDir];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.server = child;
     let stderr = '';
     child.stderr!.on('data', (d) => (stderr += d));

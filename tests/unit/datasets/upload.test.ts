@@ -23,7 +23,7 @@ describe('upload route', () => {
     service = createService({ dataDir: tempDir(), door: 'web' });
     host = await startWebHost({ service, rendererDir, port: 0 });
     const base = `http://127.0.0.1:${host.port}/api/upload`;
-    const auth = { authorization: `Bearer ${host.token}` };
+    const auth = { authorization: `Bearer ${host.token}`, 'content-type': 'application/octet-stream' };
     const id = 'test-upload-0001';
     const png = Uint8Array.from(await noisePng(3, 16));
 

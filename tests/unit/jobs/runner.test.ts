@@ -6,6 +6,7 @@ import { getJob, insertJob, sweepInterruptedJobs, setJobStatus } from '../../../
 import { tempDir } from '../support/tmp';
 
 const WORKER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'count-worker.ts');
+const STUCK = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'stuck-worker.ts');
 
 let service: Service | undefined;
 afterEach(async () => {
@@ -67,6 +68,17 @@ describe('job runner', () => {
     await s.call('jobs.control', { id: job.id, action: 'cancel' });
     expect((await job.done).status).toBe('cancelled');
     expect(getJob(s.ctx.db, job.id)!.status).toBe('cancelled');
+  });
+
+  it('cancel always ends a job, even one stuck where control messages cannot reach it', async () => {
+    const s = open();
+    s.ctx.jobs.cancelGraceMs = 300;
+    const job = s.ctx.jobs.start({ kind: 'stuck', projectId: null, params: {}, worker: STUCK, workerData: { blockMs: 600_000 } });
+    await expect.poll(() => getJob(s.ctx.db, job.id)!.progress.message).toBe('stuck');
+    await s.call('jobs.control', { id: job.id, action: 'cancel' });
+    expect((await job.done).status).toBe('cancelled');
+    expect(getJob(s.ctx.db, job.id)!.status).toBe('cancelled');
+    expect(s.ctx.jobs.running()).toEqual([]);
   });
 
   it('reports a worker failure as a failed job without harming the engine', async () => {

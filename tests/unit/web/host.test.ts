@@ -70,7 +70,7 @@ describe('web host', () => {
 
   it('serves calls over HTTP with typed errors', async () => {
     const { host, base } = await start();
-    const headers = { authorization: `Bearer ${host.token}` };
+    const headers = { authorization: `Bearer ${host.token}`, 'content-type': 'application/json' };
     const ok = await fetch(`${base}/api/call`, { method: 'POST', headers, body: JSON.stringify({ method: 'projects.create', input: { name: 'Via HTTP' } }) });
     expect(ok.status).toBe(200);
     expect(await ok.json()).toMatchObject({ ok: true, value: { name: 'Via HTTP' } });

@@ -1,6 +1,7 @@
 import type { AugmentSettings, Dataset, DatasetItem, ImportReport, PrepareSettings, SampleInfo } from '../../../shared/contract';
 import { api, errorMessage } from './api';
 import { toasts } from './toasts.svelte';
+import { launchHeaders } from './launch-key';
 
 const PAGE = 200;
 const TERMINAL = new Set(['done', 'failed', 'cancelled', 'interrupted', 'diverged']);
@@ -199,7 +200,12 @@ class DatasetsState {
       const worker = async () => {
         while (next < files.length) {
           const f = files[next++]!;
-          const res = await fetch(`/api/upload?id=${uploadId}&path=${encodeURIComponent(f.path)}`, { method: 'POST', body: f.file, credentials: 'same-origin' });
+          const res = await fetch(`/api/upload?id=${uploadId}&path=${encodeURIComponent(f.path)}`, {
+            method: 'POST',
+            body: f.file,
+            credentials: 'same-origin',
+            headers: launchHeaders('application/octet-stream'),
+          });
           if (!res.ok) {
             const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
             throw new Error(`${f.path}: ${body?.error?.message ?? res.statusText}`);

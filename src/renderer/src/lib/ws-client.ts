@@ -1,12 +1,14 @@
 import type { AtelierApi } from '../../../shared/api';
 import type { EventName } from '../../../shared/events';
 import type { ErrorPayload } from '../../../shared/errors';
+import { socketProtocols } from './launch-key';
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: ErrorPayload) => void };
 
 /**
  * The browser door: the same contract over the web host's WebSocket. The token travels as the
- * HttpOnly cookie the host set at first visit, so this code never sees it. Reconnects with backoff;
+ * HttpOnly cookie the host set at first visit, so this code never sees it; the page's launch key goes
+ * as a subprotocol (launch-key.ts), which proves the socket is the studio's own. Reconnects with backoff;
  * calls made while disconnected wait for the socket rather than failing at once.
  */
 export class WebSocketClient implements AtelierApi {
@@ -26,7 +28,7 @@ export class WebSocketClient implements AtelierApi {
 
   private connect(): void {
     this.onStatus('connecting');
-    const ws = new WebSocket(this.url);
+    const ws = new WebSocket(this.url, socketProtocols());
     this.socket = ws;
     ws.onopen = () => {
       this.retry = 0;
