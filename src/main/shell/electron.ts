@@ -10,6 +10,7 @@ import { createService, type Service } from '../service';
 import { attachDesktop } from '../service/export';
 import { AtelierError } from '../../shared/errors';
 import { containedPath } from '../files/contain';
+import { isMediaPath } from '../files/media';
 import { CSP } from '../web/host';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -34,13 +35,14 @@ function isOurFrame(url: string | undefined): boolean {
   return url.startsWith(`${ORIGIN}/`) || (DEV_URL !== undefined && url.startsWith(DEV_URL));
 }
 
-/** atelier://app/… serves the renderer; atelier://app/media/… serves data files; nothing escapes. */
+/** atelier://app/… serves the renderer; atelier://app/media/… the data folder's media folders only; nothing escapes. */
 function registerProtocol(dataDir: string): void {
   protocol.handle('atelier', async (request) => {
     const url = new URL(request.url);
     if (url.host !== 'app') return new Response('Not found', { status: 404 });
-    const pathname = decodeURIComponent(url.pathname);
     try {
+      const pathname = decodeURIComponent(url.pathname);
+      if (pathname.startsWith('/media/') && !isMediaPath(pathname.slice('/media/'.length))) return new Response('Not found', { status: 404 });
       const file = pathname.startsWith('/media/')
         ? containedPath(dataDir, pathname.slice('/media/'.length))
         : containedPath(RENDERER_DIR, pathname === '/' ? 'index.html' : pathname.slice(1));

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { isMediaPath } from '../files/media';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Service } from '../service';
@@ -47,9 +48,6 @@ export interface WebHost {
 
 /** What a refused body may still send before its connection is cut. */
 const DRAIN_LIMIT = 64 * 1024 * 1024;
-
-/** The data folder's subfolders that /media/ serves; everything else there (the catalog first) is not. */
-const MEDIA_FOLDERS = new Set(['projects', 'exports']);
 
 export const CSP = [
   "default-src 'self'",
@@ -164,10 +162,9 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       // Only the folders that hold media: never the catalog, its journal, staging or anything else.
       // (A path that leaves the data folder is still a 403, from serveFile's containment check.)
       const decoded = safeDecode(rel);
-      const top = decoded === null ? null : path.posix.normalize(decoded.replace(/\\/g, '/')).split('/')[0]!;
       const headers = { ...SECURITY_HEADERS, 'cache-control': 'private, max-age=3600' };
-      if (top === null || top === '..' || decoded!.startsWith('/')) return sendText(res, 403, 'Forbidden');
-      if (!MEDIA_FOLDERS.has(top) || !serveFile(res, service.ctx.dataDir, rel, headers)) sendText(res, 404, 'Not found');
+      if (decoded === null || decoded.startsWith('/') || path.posix.normalize(decoded.replace(/\\/g, '/')).startsWith('..')) return sendText(res, 403, 'Forbidden');
+      if (!isMediaPath(decoded) || !serveFile(res, service.ctx.dataDir, rel, headers)) sendText(res, 404, 'Not found');
       return;
     }
     const rel = url.pathname === '/' ? 'index.html' : url.pathname.slice(1);
