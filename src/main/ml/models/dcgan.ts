@@ -14,8 +14,14 @@
  * - tfjs cannot backpropagate into a forward pass recorded outside its gradient tape, so the G step
  *   re-runs G's forward on the same z (one extra G forward); it also skips D's weight gradients in the
  *   G step, which PyTorch computes and throws away. The two roughly cancel.
- * - Weights start N(0, 0.02), BN γ ~ N(1, 0.02) (the DCGAN paper / PyTorch tutorial init; the peer
- *   script keeps PyTorch's defaults — init does not change the cost).
+ * - `init`: 'torch' (the default) starts every weight as the peer does, with PyTorch's defaults (conv
+ *   weights U(±1/√fanIn), BN γ = 1); 'normal' is the DCGAN paper's N(0, 0.02) with γ ~ N(1, 0.02).
+ *   The training step itself matches PyTorch to float precision (tests/unit/ml/parity.test.ts), so the
+ *   init was the one difference left, and it is the one that mattered: N(0, 0.02) starts G's last layer
+ *   ~4× smaller than PyTorch does, so images start grey and reach a white background slowly. Measured
+ *   (bench/parity/learning-parity.ts, 169 Noto smileys on white, 300 steps at batch 64, KID×10³ by
+ *   shared/eval/kid.py, pixels / random-conv / learned): peer 27.3 / 31.6 / 1829; 'torch' 25.9 / 35.9 /
+ *   2233 (same yellow faces on white as the peer); 'normal' 329.5 / 825 / 3882 (faces on grey noise).
  * Sampling uses BN's running statistics (eval mode), so an image does not depend on its batch-mates.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -49,14 +55,17 @@ export interface DcganConfig extends BaseImageConfig {
   beta2: number;
   /** EMA decay of G for sampling; 0 (the peer's behaviour) samples with the live weights. */
   emaDecay: number;
+  /** With EMA: sample with batch-norm statistics estimated for the EMA weights (see small-gan's gEmaStats). Absent = false. */
+  emaStats?: boolean;
   /** Images per step (64 in the peer). */
   batchSize: number;
+  /** Weight init: 'torch' = PyTorch's layer defaults (what the peer runs); 'normal' = N(0, 0.02) (DCGAN paper). Absent = 'normal'. */
+  init?: 'torch' | 'normal';
   /** Unused by GANs. */
   heldOutFraction: number;
 }
 
 const SIZES = [32, 64] as const;
-const INIT = { kind: 'normal', std: 0.02 } as const;
 
 export function dcganDefaults(data: { size: number; channels: 1 | 3 | 4 }): DcganConfig {
   return {
@@ -70,6 +79,7 @@ export function dcganDefaults(data: { size: number; channels: 1 | 3 | 4 }): Dcga
     beta2: 0.999,
     emaDecay: 0,
     batchSize: 64,
+    init: 'torch',
     heldOutFraction: 0,
   };
 }
@@ -92,15 +102,17 @@ export class Dcgan implements ImageModel {
     const c = config;
     this.latentDim = c.latentDim;
     const stages = Math.log2(c.size / 4);
-    const noBias = { bias: false, init: INIT } as const;
+    const torch = c.init === 'torch';
+    const noBias = { bias: false, init: torch ? ({ kind: 'torch' } as const) : ({ kind: 'normal', std: 0.02 } as const) };
+    const gammaStd = torch ? 0 : 0.02;
     // G: z → 4×4 (valid, stride 1), then `stages` doublings; the last one outputs the image.
     let ch = c.ngf * 2 ** (stages - 1);
     this.gConv.push(new ConvTranspose2d('G/conv0', c.latentDim, ch, { kernel: 4, stride: 1, pad: 'valid', ...noBias }));
-    this.gBn.push(new BatchNorm('G/conv0/bn', ch, { gammaStd: 0.02 }));
+    this.gBn.push(new BatchNorm('G/conv0/bn', ch, { gammaStd }));
     for (let i = 1; i <= stages; i++) {
       const out = i === stages ? c.channels : ch / 2;
       this.gConv.push(new ConvTranspose2d(`G/conv${i}`, ch, out, { kernel: 4, stride: 2, ...noBias }));
-      if (i < stages) this.gBn.push(new BatchNorm(`G/conv${i}/bn`, out, { gammaStd: 0.02 }));
+      if (i < stages) this.gBn.push(new BatchNorm(`G/conv${i}/bn`, out, { gammaStd }));
       ch = out;
     }
     // D: `stages` halvings (BN on all but the first), then 4×4 → 1 (valid).
@@ -108,7 +120,7 @@ export class Dcgan implements ImageModel {
     for (let i = 0; i < stages; i++) {
       const out = c.ndf * 2 ** i;
       this.dConv.push(new Conv2d(`D/conv${i}`, inC, out, { kernel: 4, stride: 2, ...noBias }));
-      this.dBn.push(i === 0 ? null : new BatchNorm(`D/conv${i}/bn`, out, { gammaStd: 0.02 }));
+      this.dBn.push(i === 0 ? null : new BatchNorm(`D/conv${i}/bn`, out, { gammaStd }));
       this.dLayers.push(`D/conv${i}/`);
       inC = out;
     }
@@ -131,8 +143,16 @@ export class Dcgan implements ImageModel {
     const adam = { lr: c.lr, beta1: c.beta1, beta2: c.beta2, eps: 1e-8 };
     this.adamG = new Adam(s, 'G', s.trainable('G/'), adam);
     this.adamD = new Adam(s, 'D', s.trainable('D/'), adam);
-    if (c.emaDecay > 0) this.ema = new Ema(s, s.trainable('G/'), c.emaDecay);
+    if (c.emaDecay > 0) this.ema = new Ema(s, s.trainable('G/'), c.emaDecay, c.emaStats ? s.list({ role: 'state', prefix: 'G/' }) : []);
     return this;
+  }
+
+  /** Re-estimates the EMA generator's batch-norm statistics from one train-mode pass over `z` (emaStats only). */
+  refreshSamplingStats(z: tf.Tensor2D): void {
+    if (!this.config.emaStats || !this.store.has('ema/G/conv0/bn/mean')) return;
+    tf.tidy(() => {
+      this.generator({ w: emaWeights(this.store), train: true, stats: this.store, statsPrefix: 'ema/', statsMomentum: 1 }, z);
+    });
   }
 
   generator(f: Fwd, z: tf.Tensor2D): tf.Tensor4D {
@@ -209,6 +229,7 @@ export const dcgan: ImageFamilyModule<DcganConfig> = {
     stagesFor('dcgan', c.size, SIZES);
     if (!(c.ngf >= 1 && c.ndf >= 1)) throw configError('dcgan', 'ngf and ndf must be positive');
     if (!(c.emaDecay >= 0 && c.emaDecay < 1)) throw configError('dcgan', 'emaDecay must be in [0, 1)');
+    if (c.init !== undefined && c.init !== 'torch' && c.init !== 'normal') throw configError('dcgan', "init must be 'torch' or 'normal'");
   },
   build: (config, rng, _vocab, opts) => new Dcgan(config).init(rng, opts?.generatorOnly ?? false),
 };
