@@ -70,8 +70,11 @@ describe('quality probe', () => {
     const cpu = process.cpuUsage(c0);
     console.log(`evaluate (GAN, 256 samples): wall ${Math.round(performance.now() - t0)} ms, cpu ${Math.round((cpu.user + cpu.system) / 1000)} ms`, a);
     expect(tf.memory().numTensors).toBe(before);
-    expect(Object.keys(a.metrics).sort()).toEqual(['kid', 'kidStd', 'precision', 'recall']);
+    expect(Object.keys(a.metrics).sort()).toEqual(['kid', 'kidNoise', 'kidReal', 'kidStd', 'precision', 'recall']);
     expect(a.metric).toBeCloseTo(a.metrics['kid']! * 1000, 6);
+    // The reference levels: the data against itself ≈ 0, noise far above it.
+    expect(Math.abs(a.metrics['kidReal']!)).toBeLessThan(0.1);
+    expect(a.metrics['kidNoise']!).toBeGreaterThan(20 * Math.max(0.05, a.metrics['kidReal']!));
     // An untrained generator is far from the data.
     expect(a.metrics['kid']!).toBeGreaterThan(0.1);
     expect(a.metrics['precision']!).toBeGreaterThanOrEqual(0);

@@ -13,12 +13,16 @@
  *   training images: `kid` (unbiased MMD², cubic kernel, mean over subsets), `kidStd` (its spread over
  *   subsets: differences smaller than this are noise), `precision`, `recall` (k = 3).
  *   Conditional models are sampled with labels in the data's label proportions.
+ * - Reference levels, measured once per probe on the same data and reported with every evaluation so the
+ *   chart can show where a curve sits: `kidReal`, KID between two halves of the training images (what
+ *   "like the data" scores), and `kidNoise`, KID of QUALITY_SAMPLES uniform-noise images (what a
+ *   generator that learned nothing scores).
  * - VAE: `reconMse`, the held-out reconstruction MSE per value on the [-1, 1] scale (posterior mean), on
  *   the held-out split stored in the checkpoint. The sampler's Generator only loads the decoder, so this
  *   rebuilds the full model from the checkpoint. Skipped when the data changed since training (the split
  *   would no longer mean the same images) or the checkpoint lacks the encoder.
- * - metric = KID × 1000: KID values here are ~0.001–10; ×1000 gives readable chart numbers (the
- *   convention of the KID literature, which reports KID×10³).
+ * - metric = KID × 1000 (the convention of the KID literature, which reports KID×10³). On the Twemoji
+ *   sample: held-out images ≈ 0, blurred copies ≈ 600, noise ≈ 30 000 (docs/quality-metric.md).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { AtelierError } from '../../../shared/errors';
@@ -47,7 +51,7 @@ export const QUALITY_SAMPLES = 256;
 const SAMPLE_CHUNK = 64;
 /** At most this many training images form the reference set (a seeded subset of bigger datasets). */
 const MAX_REFERENCE = 1024;
-const KID_OPTIONS = { subsets: 50, subsetSize: 100, gamma: 1 } as const;
+const KID_OPTIONS = { subsets: 50, subsetSize: 100 } as const;
 const PR_K = 3;
 
 export async function createQualityProbe(
@@ -64,6 +68,8 @@ export async function createQualityProbe(
     await saveTrainingFeatures(opts.cacheDir, { key, dim, features: allFeats, itemIds, threshold: memorisationThreshold(allFeats, dim) });
   }
   const reference = referenceSubset(allFeats, data.count, dim, opts.seed);
+  const kidOptions = { ...KID_OPTIONS, gamma: space.kidGamma, seed: opts.seed };
+  const levels = referenceLevels(space, reference, data, kidOptions);
   let disposed = false;
 
   return {
@@ -76,9 +82,9 @@ export async function createQualityProbe(
       } finally {
         g.dispose();
       }
-      const k = kid(reference, fake, dim, { ...KID_OPTIONS, seed: opts.seed });
+      const k = kid(reference, fake, dim, kidOptions);
       const pr = precisionRecall(reference, fake, dim, PR_K);
-      const metrics: Record<string, number> = { kid: k.mean, kidStd: k.std, precision: pr.precision, recall: pr.recall };
+      const metrics: Record<string, number> = { kid: k.mean, kidStd: k.std, precision: pr.precision, recall: pr.recall, ...levels };
       if (g.family === 'vae' || opts.family === 'vae') {
         const mse = await heldOutReconstruction(checkpointFile, data);
         if (mse !== null) metrics['reconMse'] = mse;
@@ -89,6 +95,37 @@ export async function createQualityProbe(
       disposed = true;
     },
   };
+}
+
+/**
+ * KID of two halves of the reference images against each other (≈ 0: "like the data") and of uniform
+ * noise against the reference ("learned nothing"). Both are constant for a dataset; fewer than 4
+ * reference images leave kidReal out.
+ */
+function referenceLevels(
+  space: FeatureSpace,
+  reference: Float32Array,
+  data: ImageTensorData,
+  kidOptions: { subsets: number; subsetSize: number; gamma: number; seed: number },
+): { kidReal?: number; kidNoise: number } {
+  const dim = space.dim;
+  const n = reference.length / dim;
+  const rng = new Rng(kidOptions.seed ^ 0x5eed);
+  const per = data.size * data.size * data.channels;
+  const noise = new Uint8Array(QUALITY_SAMPLES * per);
+  // Opaque: the far end. Noise with random alpha composites to pale noise over white and scores lower
+  // (about a quarter of this on the Twemoji sample).
+  for (let i = 0; i < noise.length; i++) noise[i] = data.channels === 4 && i % 4 === 3 ? 255 : rng.int(256);
+  const kidNoise = kid(reference, space.embed(noise, QUALITY_SAMPLES, data.size, data.channels), dim, kidOptions).mean;
+  if (n < 4) return { kidNoise };
+  const order = rng.shuffle(Array.from({ length: n }, (_, i) => i));
+  const half = (rows: number[]) => {
+    const out = new Float32Array(rows.length * dim);
+    rows.forEach((row, i) => out.set(reference.subarray(row * dim, (row + 1) * dim), i * dim));
+    return out;
+  };
+  const cut = Math.floor(n / 2);
+  return { kidReal: kid(half(order.slice(0, cut)), half(order.slice(cut)), dim, kidOptions).mean, kidNoise };
 }
 
 function referenceSubset(feats: Float32Array, count: number, dim: number, seed: number): Float32Array {

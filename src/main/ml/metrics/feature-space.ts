@@ -3,45 +3,50 @@
  *
  * Why not Inception (the FID/KID standard): its weights are a ~100 MB download, Atelier is offline by
  * design, and an ImageNet classifier's features are a poor ruler for 300 pixel-art sprites or emoji at
- * 32–64 px anyway. So the space is built from the dataset itself, deterministically, in a few seconds
- * on a loaded 2-core CPU:
+ * 32–64 px anyway. So the space is built from the dataset itself, deterministically, in well under a
+ * second on a 2-core CPU:
  *
- *   image → RGB (RGBA composited over white), 32×32, [-1, 1]
- *     ├─ colour layout: 4×4 average-pooled pixels                                    (48)
- *     ├─ conv3×3(32) → ReLU: per-channel mean  ─ 2×2 avg pool                       (32)
- *     ├─ conv3×3(64) → ReLU: per-channel mean  ─ 2×2 avg pool                       (64)
- *     └─ conv3×3(128) → ReLU: 2×2 spatial grid of channel means                     (512)
- *   → per-feature z-score over the dataset, each block weighted to equal total variance
- *   → PCA fitted on the dataset: the top 62 components, softly whitened (see WHITEN_FLOOR) → y;
- *     r = norm of what those components leave out
- *   → [y/‖y‖, log(‖y‖/ν), 2·log(max(1, r/ρ))], L2-normalised: a unit vector in R^64
- *     (ν = median ‖y‖ over the data; ρ = 95th percentile of r for data images the PCA has not seen).
+ *   image → RGB (RGBA composited over white), 32×32, [0, 1]
+ *     ├─ layout:  4×4 average-pooled colours                                            (48)
+ *     ├─ edges:   per channel, the mean gradient magnitude at 32, 16 and 8 px;
+ *     │           histograms of the gradient magnitude at those scales; a 4×4 map of it   (43)
+ *     ├─ colours: a 3×3×3 colour histogram                                               (27)
+ *     ├─ palette: distinct colours, shares of flat and of soft neighbour steps            (3)
+ *     └─ texture: a fixed random 3×3 conv (32 filters): mean |response − its image mean| (32)
+ *   → each value standardised on the training images, squashed per block (see BLOCKS), weighted so
+ *     every block counts as set, concatenated: 153 values. KID's kernel scale comes with the space.
  *
- * Why the two extra coordinates: plain L2 normalisation maps an image far outside the data (noise, a
- * blank frame) onto the same sphere as the data and lets it look "precise" (pure noise scored precision
- * 0.83 in our tests). ‖y‖ says how far along the data's own directions an image lies; r says how much
- * of it those directions cannot express at all (noise: a lot). ρ is measured on held-out images
- * because a PCA explains its own fitting images too well (with n ≤ 63 their residual is exactly 0).
- * Unit length keeps the cubic KID kernel well scaled, so KID uses γ = 1: k(x, y) = (x·y + 1)^3.
+ * What each block is for, measured on the calibration sets (tests/unit/ml/metrics/calibration.test.ts,
+ * docs/quality-metric.md): layout sees shapes and where the background is (a grey background, flat colour
+ * squares); edges see sharpness at three scales, so blur (too few edges) and speckle, grids and noise (far
+ * too many) move away from the data; colours see a palette the data never uses (uniform noise); palette
+ * sees smeared or noisy colour (an untrained GAN's blobs have hundreds of colours and soft steps where
+ * flat-shaded art has a few dozen and crisp ones); texture is a second, learned-free look at local
+ * contrast.
  *
- * The convolutions are random (He-initialised from a fixed seed) and never trained: random ReLU conv
- * features are a known-reasonable embedding for distribution metrics (Naeem et al. 2020 report
- * randomly initialised networks give usable precision/recall; Ulyanov et al.'s "deep image prior" shows
- * a random conv net's structure alone encodes local image statistics). What adapts the space to the
- * project's data is the standardisation and the PCA: the 62 directions along which *these* images vary
- * most, rescaled so no single direction (e.g. mean brightness) dominates. We chose this over briefly
- * training an autoencoder because it costs a few seconds instead of tens of seconds on a loaded 2-core
- * CPU, has no optimisation to go wrong, and gives bit-stable results on the same backend.
+ * Why squash: a plain z-score lets one kind of failure run away with the number. Speckle has ~20× the
+ * data's fine-scale edge energy, so on a linear scale it would outrank everything, while a set that is
+ * wrong in several moderate ways (a grey noisy background) would look small next to it. Layout and colour values are soft-clipped
+ * (c·tanh(z/c): "more unusual than c standard deviations" all counts about the same) and edge values are
+ * log-compressed (10× too sharp costs more than 2× too sharp, but not 5× more), so each block can add at
+ * most a bounded, comparable amount, and how many ways a set is wrong decides its rank. The clip levels
+ * and weights were chosen by measurement on the calibration sets and checked on both halves, two seeds,
+ * RGBA and RGB.
+ *
+ * Why not unit vectors (version 1 of this file L2-normalised a PCA of random conv features): on the sphere
+ * an image far outside the data lands on the same sphere as the data, contrast differences vanish, and
+ * with a bounded kernel KID mostly measured variety: uniform noise and speckle scored precision 1, a 2-px
+ * grid ranked ahead of a grey noisy background and noise ahead of one image repeated. Here distances keep
+ * their size.
  *
  * Limits (also in docs/quality-metric.md): numbers are comparable only within one dataset (the space is
- * fitted to it), not across datasets or with published FID/KID; the space sees 32×32 structure, so
- * fine detail at 128 px barely registers; a generator can only be judged on what the 62 directions of
- * the *training* data capture, so novel failure modes orthogonal to them (e.g. a colour the data never
- * has) are seen mostly through the colour block and the residual coordinate. Precision/recall need a
- * few hundred training images: with ~60 the k-NN balls are so wide that even noise lands inside one.
+ * fitted to it), not across datasets or with published FID/KID; the space sees 32×32 structure, so fine
+ * detail at 128 px barely registers; the descriptors are statistics a person would check (layout, edges,
+ * palette), not semantics: a sample with the right layout, palette and sharpness but a meaningless
+ * shape scores well.
  *
- * Everything needed to embed is stored (weights, statistics, projection), so a saved space embeds the
- * same on any backend up to float rounding. Cached as cacheDir/features/<key>.bin with
+ * Everything needed to embed is stored (filters, statistics, block settings), so a saved space embeds
+ * the same on any backend up to float rounding. Cached as cacheDir/features/<key>.bin with
  * key = sha256(version, seed, size, channels, pixels): all checkpoints of all runs on the same data
  * share one space, which is what makes their numbers comparable.
  */
@@ -53,32 +58,50 @@ import { AtelierError } from '../../../shared/errors';
 import { Rng } from '../rng';
 import { convertChannels, resizeTo } from '../train/batches';
 import { writeFileAtomic } from '../train/checkpoint';
-import { fitPca, residualNorms } from './pca';
 
-export const FEATURE_SPACE_VERSION = 1;
-/** Output dimension. */
-export const FEATURE_DIM = 64;
+export const FEATURE_SPACE_VERSION = 2;
 /** Images are embedded at this side. */
 const WORK_SIZE = 32;
-/** Conv widths of the three stages. */
-const WIDTHS = [32, 64, 128] as const;
-/** At most this many images fit the statistics and PCA (a seeded subset of bigger datasets). */
+/** Random texture filters (3×3 over RGB). */
+const TEXTURE_FILTERS = 32;
+/** At most this many images fit the statistics (a seeded subset of bigger datasets). */
 const MAX_FIT = 1024;
-/** Images per forward pass while embedding (bounds memory). */
+/** Images per pass while embedding (bounds memory). */
 const EMBED_CHUNK = 64;
-/**
- * Soft whitening: a component of variance λ is scaled by 1/sqrt(λ + WHITEN_FLOOR·mean λ). Full
- * whitening (floor → 0) blows near-empty directions up into noise, every point ends up about equally far
- * from every other, and k-NN precision stops seeing even pure noise as off-manifold; a floor of the mean
- * variance keeps the leading directions leading while stopping the first one or two (overall brightness)
- * from dominating.
- */
-const WHITEN_FLOOR = 1;
+/** Upper edges of the gradient-magnitude histogram bins (values in [0, 1] per pixel step). */
+const GRADIENT_BINS = [0.02, 0.05, 0.1, 0.2, 0.4];
+/** Colour histogram bins per channel. */
+const COLOUR_BINS = 3;
 const MAGIC = 'ATLRFEAT';
-/** Weight of the residual coordinate: large enough that pure noise leaves the data's k-NN balls (n ≈ 200). */
-const RESIDUAL_WEIGHT = 2;
-/** Residuals below this quantile of unseen data images count as "on the data's subspace" (coordinate 0). */
-const RESIDUAL_QUANTILE = 0.95;
+
+/**
+ * How a block's raw values become features.
+ * - scale 'value': each value divided by its own standard deviation over the training images (plus a
+ *   floor of 0.1× the block's RMS deviation, so a value that never varies, such as an always-white
+ *   corner, is not blown up without bound); 'block': all values by the block's RMS deviation (keeps
+ *   the relative size of the values, for the random filters whose spread differs for no reason).
+ * - squash: `clip` c·tanh(z/c); `log` sign(z)·c·log(1 + |z|/c); `none`.
+ * - weight: the block's share; each block is also divided by sqrt(its length), so a typical training
+ *   image has squared norm ≈ Σ weight² whatever the block sizes.
+ */
+interface BlockSpec {
+  name: 'layout' | 'edges' | 'colours' | 'palette' | 'texture';
+  length: number;
+  scale: 'value' | 'block';
+  squash: { kind: 'clip' | 'log'; c: number } | { kind: 'none' };
+  weight: number;
+}
+
+const BLOCKS: readonly BlockSpec[] = [
+  { name: 'layout', length: 4 * 4 * 3, scale: 'value', squash: { kind: 'clip', c: 3 }, weight: 1 },
+  { name: 'edges', length: 3 * 3 + 3 * (GRADIENT_BINS.length + 1) + 16, scale: 'value', squash: { kind: 'log', c: 1 }, weight: 1 },
+  { name: 'colours', length: COLOUR_BINS ** 3, scale: 'value', squash: { kind: 'clip', c: 2 }, weight: 1.4 },
+  { name: 'palette', length: 3, scale: 'value', squash: { kind: 'log', c: 1 }, weight: 0.4 },
+  { name: 'texture', length: TEXTURE_FILTERS, scale: 'block', squash: { kind: 'none' }, weight: 1 },
+];
+const RAW_DIM = BLOCKS.reduce((a, b) => a + b.length, 0);
+/** Output dimension. */
+export const FEATURE_DIM = RAW_DIM;
 
 /** Square images as the engine stores them: row-major NHWC bytes. */
 export interface PixelBatch {
@@ -89,18 +112,11 @@ export interface PixelBatch {
 }
 
 interface Arrays {
-  w0: Float32Array;
-  w1: Float32Array;
-  w2: Float32Array;
-  /** Per raw feature: subtract, then multiply (z-score × block weight). */
-  rawMean: Float32Array;
-  rawScale: Float32Array;
-  /** PCA mean (in standardised raw space), and the component rows divided by their whitening scale. */
-  pcaMean: Float32Array;
-  components: Float32Array; // k × rawDim, unit rows
-  projection: Float32Array; // k × rawDim
-  /** ν and ρ (see project). */
-  radial: Float32Array;
+  /** Texture filters, [3, 3, 3, TEXTURE_FILTERS]. */
+  filters: Float32Array;
+  /** Per raw value: subtract `mean`, multiply by `invScale` (then squash and weight per block). */
+  mean: Float32Array;
+  invScale: Float32Array;
 }
 
 interface Header {
@@ -108,24 +124,14 @@ interface Header {
   version: number;
   seed: number;
   dim: number;
-  rawDim: number;
   /** Dataset this space was fitted to (the cache key). */
   key: string;
   fittedOn: number;
+  blocks: BlockSpec[];
   arrays: { name: keyof Arrays; length: number }[];
 }
 
-const ARRAY_NAMES: (keyof Arrays)[] = ['w0', 'w1', 'w2', 'rawMean', 'rawScale', 'pcaMean', 'components', 'projection', 'radial'];
-
-const filterShapes = (): [number, number, number, number][] => [
-  [3, 3, 3, WIDTHS[0]],
-  [3, 3, WIDTHS[0], WIDTHS[1]],
-  [3, 3, WIDTHS[1], WIDTHS[2]],
-];
-
-/** Raw descriptor blocks and their lengths, in order. */
-const BLOCKS = [4 * 4 * 3, WIDTHS[0], WIDTHS[1], 2 * 2 * WIDTHS[2]];
-const RAW_DIM = BLOCKS.reduce((a, b) => a + b, 0);
+const ARRAY_NAMES: (keyof Arrays)[] = ['filters', 'mean', 'invScale'];
 
 /** Cache key of a dataset's feature space. */
 export function featureSpaceKey(data: PixelBatch, seed = 0): string {
@@ -155,7 +161,7 @@ export class FeatureSpace {
     private readonly a: Arrays,
   ) {}
 
-  /** Output dimension (features are unit vectors of this length). */
+  /** Output dimension. */
   get dim(): number {
     return this.header.dim;
   }
@@ -165,19 +171,24 @@ export class FeatureSpace {
     return this.header.key;
   }
 
+  /**
+   * γ for KID's cubic kernel (γ·x·y + 1)³: 1 / (a typical training image's squared norm), so the kernel
+   * sees x·y on the scale of the data whatever the blocks' weights.
+   */
+  get kidGamma(): number {
+    return 1 / this.header.blocks.reduce((s, b) => s + b.weight * b.weight, 0);
+  }
+
   /** Fits a space to the images (deterministic given pixels and seed). */
-  static fit(data: PixelBatch, opts: { seed?: number; dim?: number } = {}): FeatureSpace {
+  static fit(data: PixelBatch, opts: { seed?: number } = {}): FeatureSpace {
     checkBatch(data);
     if (data.count < 3) throw new AtelierError('invalid_input', 'The quality metric needs at least 3 training images.');
     const seed = opts.seed ?? 0;
     const rng = new Rng(seed);
-    const [s0, s1, s2] = filterShapes().map((shape) => {
-      const fanIn = shape[0] * shape[1] * shape[2];
-      const v = rng.normals(shape.reduce((p, q) => p * q, 1));
-      const std = Math.sqrt(2 / fanIn);
-      for (let i = 0; i < v.length; i++) v[i] = v[i]! * std;
-      return v;
-    }) as [Float32Array, Float32Array, Float32Array];
+    // He-initialised, never trained: random filters are a fixed, generic set of local contrast detectors.
+    const filters = rng.normals(3 * 3 * 3 * TEXTURE_FILTERS);
+    const std = Math.sqrt(2 / 27);
+    for (let i = 0; i < filters.length; i++) filters[i] = filters[i]! * std;
 
     // A seeded subset bounds the cost on big datasets.
     let fit = data;
@@ -189,98 +200,60 @@ export class FeatureSpace {
       fit = { pixels, count: MAX_FIT, size: data.size, channels: data.channels };
     }
     const n = fit.count;
-    const raw = rawFeatures(fit, [s0, s1, s2]);
+    const raw = rawDescriptors(fit, filters);
 
-    // z-score each raw feature, then weight blocks to equal total variance so the 512 spatial features
-    // do not drown the 48 colour ones.
-    const rawMean = new Float32Array(RAW_DIM);
-    const rawScale = new Float32Array(RAW_DIM);
-    const std = new Float64Array(RAW_DIM);
+    const mean = new Float32Array(RAW_DIM);
+    const invScale = new Float32Array(RAW_DIM);
+    const sd = new Float64Array(RAW_DIM);
     for (let j = 0; j < RAW_DIM; j++) {
       let m = 0;
       for (let i = 0; i < n; i++) m += raw[i * RAW_DIM + j]!;
       m /= n;
       let v = 0;
       for (let i = 0; i < n; i++) v += (raw[i * RAW_DIM + j]! - m) ** 2;
-      rawMean[j] = m;
-      std[j] = Math.sqrt(v / (n - 1));
+      mean[j] = m;
+      sd[j] = Math.sqrt(v / Math.max(1, n - 1));
     }
-    let meanStd = 0;
-    for (const s of std) meanStd += s;
-    meanStd /= RAW_DIM;
     let offset = 0;
-    for (const len of BLOCKS) {
-      for (let j = offset; j < offset + len; j++) rawScale[j] = 1 / (std[j]! + 1e-3 * meanStd + 1e-12) / Math.sqrt(len);
-      offset += len;
+    for (const b of BLOCKS) {
+      let ms = 0;
+      for (let j = offset; j < offset + b.length; j++) ms += sd[j]! ** 2;
+      const rms = Math.sqrt(ms / b.length) + 1e-12;
+      for (let j = offset; j < offset + b.length; j++) invScale[j] = 1 / (b.scale === 'block' ? rms : sd[j]! + 0.1 * rms);
+      offset += b.length;
     }
-    const z = new Float64Array(n * RAW_DIM);
-    for (let i = 0; i < n; i++) for (let j = 0; j < RAW_DIM; j++) z[i * RAW_DIM + j] = (raw[i * RAW_DIM + j]! - rawMean[j]!) * rawScale[j]!;
-
-    const k = (opts.dim ?? FEATURE_DIM) - 2;
-    const pca = fitPca(z, n, RAW_DIM, k, seed);
-    let kept = 0;
-    let meanVar = 0;
-    for (let e = 0; e < k; e++) {
-      if (pca.variances[e]! <= 0) continue;
-      kept++;
-      meanVar += pca.variances[e]!;
-    }
-    meanVar = kept > 0 ? meanVar / kept : 1;
-    const projection = new Float32Array(k * RAW_DIM);
-    for (let e = 0; e < k; e++) {
-      const scale = 1 / Math.sqrt(pca.variances[e]! + WHITEN_FLOOR * meanVar);
-      for (let j = 0; j < RAW_DIM; j++) projection[e * RAW_DIM + j] = pca.components[e * RAW_DIM + j]! * scale;
-    }
-    const arrays: Arrays = {
-      w0: s0,
-      w1: s1,
-      w2: s2,
-      rawMean,
-      rawScale,
-      pcaMean: Float32Array.from(pca.mean),
-      components: Float32Array.from(pca.components.subarray(0, k * RAW_DIM)),
-      projection,
-      radial: Float32Array.of(1, 1),
-    };
-    // ν: the data's median ‖y‖. ρ: a high quantile of the residual of images the PCA has *not* seen
-    // (half B under a PCA fitted on half A). The training images' own residuals are biased low (with
-    // n ≤ k + 1 they are exactly 0), so measured on them every new image would look off-manifold.
-    const norms = Array.from(project(raw, n, arrays, k, true).filter((_, i) => i % 2 === 0)).sort((p, q) => p - q);
-    const order = rng.shuffle(Array.from({ length: n }, (_, i) => i));
-    const half = Math.ceil(n / 2);
-    const take = (rows: number[]) => {
-      const out = new Float64Array(rows.length * RAW_DIM);
-      rows.forEach((row, i) => out.set(z.subarray(row * RAW_DIM, (row + 1) * RAW_DIM), i * RAW_DIM));
-      return out;
-    };
-    const pcaA = fitPca(take(order.slice(0, half)), half, RAW_DIM, k, seed);
-    const resB = Array.from(residualNorms(pcaA, take(order.slice(half)), n - half)).sort((p, q) => p - q);
-    arrays.radial = Float32Array.of(
-      Math.max(1e-12, norms[Math.floor(n / 2)]!),
-      Math.max(1e-12, resB[Math.min(resB.length - 1, Math.floor(RESIDUAL_QUANTILE * resB.length))]!),
-    );
     const header: Header = {
       format: 'atelier-feature-space',
       version: FEATURE_SPACE_VERSION,
       seed,
-      dim: k + 2,
-      rawDim: RAW_DIM,
+      dim: RAW_DIM,
       key: featureSpaceKey(data, seed),
       fittedOn: n,
+      blocks: BLOCKS.map((b) => ({ ...b })),
       arrays: [],
     };
-    return new FeatureSpace(header, arrays);
+    return new FeatureSpace(header, { filters, mean, invScale });
   }
 
-  /**
-   * Features, count × dim: the whitened PCA coordinates, then the standardised size of what the PCA
-   * leaves out (see top of file), for images of any size and channel count.
-   */
+  /** Features, count × dim, for images of any size and channel count. */
   embed(pixels: Uint8Array, count: number, size: number, channels: number): Float32Array {
     const batch = { pixels, count, size, channels };
     checkBatch(batch);
-    const raw = rawFeatures(batch, [this.a.w0, this.a.w1, this.a.w2]);
-    return project(raw, count, this.a, this.header.dim - 2);
+    const raw = rawDescriptors(batch, this.a.filters);
+    const out = new Float32Array(count * RAW_DIM);
+    const { mean, invScale } = this.a;
+    for (let i = 0; i < count; i++) {
+      let offset = 0;
+      for (const b of this.header.blocks) {
+        const w = b.weight / Math.sqrt(b.length);
+        for (let j = offset; j < offset + b.length; j++) {
+          const z = (raw[i * RAW_DIM + j]! - mean[j]!) * invScale[j]!;
+          out[i * RAW_DIM + j] = squash(z, b.squash) * w;
+        }
+        offset += b.length;
+      }
+    }
+    return out;
   }
 
   /** Writes the space atomically. */
@@ -312,7 +285,10 @@ export class FeatureSpace {
     } catch {
       throw bad('unreadable header');
     }
-    if (header.format !== 'atelier-feature-space' || header.version !== FEATURE_SPACE_VERSION || header.rawDim !== RAW_DIM) throw bad('other version');
+    if (header.format !== 'atelier-feature-space' || header.version !== FEATURE_SPACE_VERSION || header.dim !== RAW_DIM) throw bad('other version');
+    if (!Array.isArray(header.blocks) || header.blocks.map((b) => `${b.name}:${b.length}`).join() !== BLOCKS.map((b) => `${b.name}:${b.length}`).join()) {
+      throw bad('other blocks');
+    }
     let offset = start + jsonLen;
     offset += (4 - (offset % 4)) % 4;
     const arrays = {} as Arrays;
@@ -323,6 +299,7 @@ export class FeatureSpace {
       offset += length * 4;
     }
     for (const name of ARRAY_NAMES) if (!arrays[name]) throw bad(`missing ${name}`);
+    if (arrays.mean.length !== RAW_DIM || arrays.invScale.length !== RAW_DIM || arrays.filters.length !== 27 * TEXTURE_FILTERS) throw bad('wrong sizes');
     return new FeatureSpace(header, arrays);
   }
 }
@@ -350,85 +327,150 @@ export async function loadOrFitFeatureSpace(
   return { space, key, fitted: true };
 }
 
-/**
- * Standardised raw descriptors → per image the whitened PCA coordinates y (k) and the residual norm r
- * (what the k components leave out), then [y/‖y‖, log(‖y‖/ν), log(max(1, r/ρ))] L2-normalised
- * (dim = k + 2), ν = median ‖y‖ and ρ = RESIDUAL_QUANTILE of r over the data. With `stats` the plain
- * (‖y‖, r) pairs are returned instead (used once, to fit ν and ρ).
- */
-function project(raw: Float32Array, count: number, a: Arrays, k: number, stats = false): Float32Array {
-  const { rawMean, rawScale, pcaMean, components, projection, radial } = a;
-  const dim = k + 2;
-  const out = new Float32Array(count * (stats ? 2 : dim));
-  const z = new Float64Array(RAW_DIM);
-  const y = new Float64Array(k);
-  for (let i = 0; i < count; i++) {
-    let energy = 0;
-    for (let j = 0; j < RAW_DIM; j++) {
-      const v = (raw[i * RAW_DIM + j]! - rawMean[j]!) * rawScale[j]! - pcaMean[j]!;
-      z[j] = v;
-      energy += v * v;
-    }
-    let ny = 0;
-    for (let e = 0; e < k; e++) {
-      const row = e * RAW_DIM;
-      let w = 0;
-      let c = 0;
-      for (let j = 0; j < RAW_DIM; j++) {
-        w += projection[row + j]! * z[j]!;
-        c += components[row + j]! * z[j]!;
-      }
-      y[e] = w;
-      ny += w * w;
-      energy -= c * c;
-    }
-    ny = Math.sqrt(ny);
-    const r = Math.sqrt(Math.max(0, energy));
-    if (stats) {
-      out[2 * i] = ny;
-      out[2 * i + 1] = r;
-      continue;
-    }
-    const o = i * dim;
-    // An image exactly at the data mean has no direction: give it a fixed one.
-    if (ny < 1e-12) out[o] = 1;
-    else for (let e = 0; e < k; e++) out[o + e] = y[e]! / ny;
-    out[o + k] = Math.log(Math.max(ny, 1e-6 * radial[0]!) / radial[0]!);
-    out[o + k + 1] = RESIDUAL_WEIGHT * Math.log(Math.max(1, r / radial[1]!));
-    let norm = 0;
-    for (let e = 0; e < dim; e++) norm += out[o + e]! ** 2;
-    norm = Math.sqrt(norm);
-    for (let e = 0; e < dim; e++) out[o + e] = out[o + e]! / norm;
-  }
-  return out;
+function squash(z: number, s: BlockSpec['squash']): number {
+  if (s.kind === 'clip') return s.c * Math.tanh(z / s.c);
+  if (s.kind === 'log') return Math.sign(z) * s.c * Math.log1p(Math.abs(z) / s.c);
+  return z;
 }
 
-/** Raw (pre-PCA) descriptors, count × RAW_DIM, computed in chunks on the active tfjs backend. */
-function rawFeatures(b: PixelBatch, weights: [Float32Array, Float32Array, Float32Array]): Float32Array {
+/**
+ * Raw descriptors, count × RAW_DIM in BLOCKS order. Images are converted and resized on the active tfjs
+ * backend (the same conversion training uses), the texture filters run there too; the statistics are
+ * plain loops over the 32×32 pixels.
+ */
+function rawDescriptors(b: PixelBatch, filters: Float32Array): Float32Array {
   const { pixels, count, size, channels } = b;
   const per = size * size * channels;
   const out = new Float32Array(count * RAW_DIM);
-  const shapes = filterShapes();
+  const S = WORK_SIZE;
   for (let i0 = 0; i0 < count; i0 += EMBED_CHUNK) {
     const m = Math.min(EMBED_CHUNK, count - i0);
     const values = new Float32Array(m * per);
     for (let j = 0; j < m * per; j++) values[j] = pixels[i0 * per + j]! / 255;
-    const feats = tf.tidy(() => {
-      let x = tf.tensor4d(values, [m, size, size, channels]);
-      x = resizeTo(convertChannels(x, 3), WORK_SIZE);
-      x = tf.sub(tf.mul(x, 2), 1);
-      const [f0, f1, f2] = weights.map((w, k) => tf.tensor4d(w, shapes[k]!));
-      const colour = tf.reshape(tf.avgPool(x, WORK_SIZE / 4, WORK_SIZE / 4, 'valid'), [m, -1]);
-      const h0 = tf.relu(tf.conv2d(x, f0 as tf.Tensor4D, 1, 'same'));
-      const m0 = tf.mean(h0, [1, 2]);
-      const h1 = tf.relu(tf.conv2d(tf.avgPool(h0, 2, 2, 'valid'), f1 as tf.Tensor4D, 1, 'same'));
-      const m1 = tf.mean(h1, [1, 2]);
-      const h2 = tf.relu(tf.conv2d(tf.avgPool(h1, 2, 2, 'valid'), f2 as tf.Tensor4D, 1, 'same'));
-      const g2 = tf.reshape(tf.avgPool(h2, WORK_SIZE / 8, WORK_SIZE / 8, 'valid'), [m, -1]);
-      return tf.concat([colour, m0, m1, g2], 1);
+    const [rgbT, textureT] = tf.tidy(() => {
+      const x = resizeTo(convertChannels(tf.tensor4d(values, [m, size, size, channels]), 3), S);
+      const response = tf.conv2d(tf.sub(tf.mul(x, 2), 1) as tf.Tensor4D, tf.tensor4d(filters, [3, 3, 3, TEXTURE_FILTERS]), 1, 'same');
+      const texture = tf.mean(tf.abs(tf.sub(response, tf.mean(response, [1, 2], true))), [1, 2]);
+      return [x, texture];
     });
-    out.set(feats.dataSync() as Float32Array, i0 * RAW_DIM);
-    feats.dispose();
+    const rgb = rgbT.dataSync() as Float32Array;
+    const texture = textureT.dataSync() as Float32Array;
+    tf.dispose([rgbT, textureT]);
+    for (let i = 0; i < m; i++) {
+      const img = rgb.subarray(i * S * S * 3, (i + 1) * S * S * 3);
+      const o = out.subarray((i0 + i) * RAW_DIM, (i0 + i + 1) * RAW_DIM);
+      let k = layout(img, S, o, 0);
+      k = edges(img, S, o, k);
+      k = colours(img, S, o, k);
+      k = palette(img, S, o, k);
+      o.set(texture.subarray(i * TEXTURE_FILTERS, (i + 1) * TEXTURE_FILTERS), k);
+    }
   }
   return out;
+}
+
+/** s×s RGB → (s/f)×(s/f) RGB block means. */
+function pool(img: Float32Array, s: number, f: number): Float32Array {
+  const t = s / f;
+  const out = new Float32Array(t * t * 3);
+  for (let y = 0; y < s; y++) {
+    for (let x = 0; x < s; x++) {
+      const o = (Math.floor(y / f) * t + Math.floor(x / f)) * 3;
+      for (let c = 0; c < 3; c++) out[o + c] = out[o + c]! + img[(y * s + x) * 3 + c]! / (f * f);
+    }
+  }
+  return out;
+}
+
+/** 4×4 colour layout. Returns the next write offset. */
+function layout(img: Float32Array, s: number, out: Float32Array, k: number): number {
+  out.set(pool(img, s, s / 4), k);
+  return k + 48;
+}
+
+/**
+ * Edge statistics at 32, 16 and 8 px: per channel the mean gradient magnitude (forward differences),
+ * the histogram of the channel-averaged magnitude over GRADIENT_BINS, and at 32 px a 4×4 map of it.
+ */
+function edges(img: Float32Array, s: number, out: Float32Array, k: number): number {
+  const levels = [img, pool(img, s, 2), pool(img, s, 4)];
+  const nb = GRADIENT_BINS.length + 1;
+  const means = k;
+  const hist = k + 9;
+  const map = hist + 3 * nb;
+  for (let j = k; j < map + 16; j++) out[j] = 0;
+  levels.forEach((L, li) => {
+    const t = s >> li;
+    const area = t * t;
+    const cell = t / 4;
+    for (let y = 0; y < t; y++) {
+      for (let x = 0; x < t; x++) {
+        let g = 0;
+        for (let c = 0; c < 3; c++) {
+          const v = L[(y * t + x) * 3 + c]!;
+          const dx = x + 1 < t ? L[(y * t + x + 1) * 3 + c]! - v : 0;
+          const dy = y + 1 < t ? L[((y + 1) * t + x) * 3 + c]! - v : 0;
+          const mag = Math.sqrt(dx * dx + dy * dy);
+          out[means + li * 3 + c] = out[means + li * 3 + c]! + mag / area;
+          g += mag / 3;
+        }
+        let bin = 0;
+        while (bin < GRADIENT_BINS.length && g > GRADIENT_BINS[bin]!) bin++;
+        out[hist + li * nb + bin] = out[hist + li * nb + bin]! + 1 / area;
+        if (li === 0) {
+          const o = map + Math.floor(y / cell) * 4 + Math.floor(x / cell);
+          out[o] = out[o]! + g / (cell * cell);
+        }
+      }
+    }
+  });
+  return map + 16;
+}
+
+/**
+ * How designed the colours are: the number of distinct colours (8 levels per channel, /64), the share
+ * of neighbouring pixel pairs that are flat (max channel step < 0.01) and of those that change softly
+ * (< 0.12). Flat-shaded art has a small palette, many flat pairs and crisp edges; smeared or noisy
+ * output has hundreds of colours and soft transitions.
+ */
+function palette(img: Float32Array, s: number, out: Float32Array, k: number): number {
+  const seen = new Uint8Array(512);
+  let distinct = 0;
+  let flat = 0;
+  let soft = 0;
+  let pairs = 0;
+  const pair = (p: number, q: number) => {
+    const d = Math.max(Math.abs(img[p]! - img[q]!), Math.abs(img[p + 1]! - img[q + 1]!), Math.abs(img[p + 2]! - img[q + 2]!));
+    pairs++;
+    if (d < 0.01) flat++;
+    else if (d < 0.12) soft++;
+  };
+  for (let y = 0; y < s; y++) {
+    for (let x = 0; x < s; x++) {
+      const p = (y * s + x) * 3;
+      const c = Math.min(7, Math.floor(img[p]! * 8)) * 64 + Math.min(7, Math.floor(img[p + 1]! * 8)) * 8 + Math.min(7, Math.floor(img[p + 2]! * 8));
+      if (seen[c] === 0) {
+        seen[c] = 1;
+        distinct++;
+      }
+      if (x + 1 < s) pair(p, p + 3);
+      if (y + 1 < s) pair(p, p + 3 * s);
+    }
+  }
+  out[k] = distinct / 64;
+  out[k + 1] = flat / pairs;
+  out[k + 2] = soft / pairs;
+  return k + 3;
+}
+
+/** COLOUR_BINS³ colour histogram (fractions of the pixels). */
+function colours(img: Float32Array, s: number, out: Float32Array, k: number): number {
+  const B = COLOUR_BINS;
+  for (let j = k; j < k + B * B * B; j++) out[j] = 0;
+  for (let p = 0; p < s * s; p++) {
+    const bin = (c: number) => Math.min(B - 1, Math.floor(img[p * 3 + c]! * B));
+    const o = k + (bin(0) * B + bin(1)) * B + bin(2);
+    out[o] = out[o]! + 1 / (s * s);
+  }
+  return k + B * B * B;
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../../src/main/ml/backend';
-import { FeatureSpace, featureSpaceKey, featureSpacePath, loadOrFitFeatureSpace } from '../../../../src/main/ml/metrics/feature-space';
+import { FEATURE_DIM, FeatureSpace, featureSpaceKey, featureSpacePath, loadOrFitFeatureSpace } from '../../../../src/main/ml/metrics/feature-space';
 import { kid } from '../../../../src/main/ml/metrics/kid';
 import { precisionRecall } from '../../../../src/main/ml/metrics/precision_recall';
 import { blur, noise, shapes, slice, type Images } from './synthetic';
@@ -29,17 +29,23 @@ describe('FeatureSpace', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('gives 64-d unit vectors for images of any size and channel count', () => {
-    expect(space.dim).toBe(64);
-    const f = embed(slice(data, 0, 3));
-    expect(f.length).toBe(3 * 64);
-    for (let i = 0; i < 3; i++) {
+  it('gives FEATURE_DIM values per image, a training image with squared norm of the order of 1/kidGamma', () => {
+    expect(space.dim).toBe(FEATURE_DIM);
+    const f = embed(data);
+    expect(f.length).toBe(data.count * FEATURE_DIM);
+    let mean = 0;
+    for (let i = 0; i < data.count; i++) {
       let s = 0;
-      for (let j = 0; j < 64; j++) s += f[i * 64 + j]! ** 2;
-      expect(s).toBeCloseTo(1, 5);
+      for (let j = 0; j < FEATURE_DIM; j++) s += f[i * FEATURE_DIM + j]! ** 2;
+      mean += s / data.count;
     }
+    // Under the nominal 1: the variance floor, squashing and values that never vary here (unused colour
+    // bins) all shrink it, but it stays on the scale KID's kernel expects.
+    expect(f.every(Number.isFinite)).toBe(true);
+    expect(mean * space.kidGamma).toBeGreaterThan(0.2);
+    expect(mean * space.kidGamma).toBeLessThan(1.2);
     // 16×16 grey and 64×64 RGBA inputs are converted, not rejected.
-    expect(space.embed(new Uint8Array(2 * 16 * 16).fill(90), 2, 16, 1).length).toBe(128);
+    expect(space.embed(new Uint8Array(2 * 16 * 16).fill(90), 2, 16, 1).length).toBe(2 * FEATURE_DIM);
     expect(space.embed(new Uint8Array(64 * 64 * 4).fill(200), 1, 64, 4).every(Number.isFinite)).toBe(true);
     expect(() => space.embed(new Uint8Array(10), 1, 4, 3)).toThrow(RangeError);
   });
@@ -69,14 +75,14 @@ describe('FeatureSpace', () => {
   it('orders KID: same distribution < blurred < noise, and precision/recall follow', () => {
     const real = embed(data);
     const d = space.dim;
-    const opts = { subsets: 30, subsetSize: 100, gamma: 1 };
+    const opts = { subsets: 30, subsetSize: 100, gamma: space.kidGamma };
     const fresh = shapes(150, 2);
     const kSame = kid(real, embed(fresh), d, opts);
     const kBlur = kid(real, embed(blur(fresh, 2)), d, opts);
     const kNoise = kid(real, embed(noise(150, 3)), d, opts);
     expect(Math.abs(kSame.mean)).toBeLessThan(0.05);
     expect(kBlur.mean).toBeGreaterThan(kSame.mean + kSame.std);
-    expect(kNoise.mean).toBeGreaterThan(20 * kBlur.mean);
+    expect(kNoise.mean).toBeGreaterThan(10 * kBlur.mean);
     const prSame = precisionRecall(real, embed(fresh), d);
     const prNoise = precisionRecall(real, embed(noise(150, 3)), d);
     expect(prSame.precision).toBeGreaterThan(0.8);
