@@ -98,7 +98,10 @@ export interface SmallGanConfig extends BaseImageConfig {
    * Sample the EMA generator with batch-norm statistics estimated for the EMA weights (standing
    * statistics over a fixed set of latents, refreshed before every sample grid and checkpoint) instead
    * of the live weights' running statistics, which do not match the averaged weights. Absent = false,
-   * as in checkpoints written before this option (they hold no such statistics).
+   * as in checkpoints written before this option (they hold no such statistics). Measured on one
+   * checkpoint (400 Noto emoji, 600 steps, 256 samples, KID×10³ by shared/eval/kid.py, pixels /
+   * random-conv / learned): standing 40.0 / 29.2 / 1066; the live running statistics 32.0 / 68.9 / 1115;
+   * the live (non-EMA) weights 37.3 / 76.5 / 1105.
    */
   gEmaStats?: boolean;
   /** Images per step (8–32 is the useful range on a CPU). */
