@@ -15,7 +15,7 @@ const noElectron = { group: ['electron', 'electron/*'], message: 'Only src/main/
 const noDoors = { group: ['**/web/*', '**/cli/*', '**/shell/*', '**/renderer/**', '**/preload/**'], message: 'The engine must not import a door (web host, CLI, shell, renderer).' };
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'resources/**', 'coverage/**', 'tmp/**'] },
+  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'resources/**', 'coverage/**', 'tmp/**', '.scratch/**', 'bench-results/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   ...svelte.configs['flat/recommended'],
