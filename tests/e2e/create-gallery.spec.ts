@@ -28,7 +28,7 @@ test('create 16 images from a trained model, then curate them in the gallery', a
   await page.reload();
   await expect(page.getByTestId('create-model')).toBeVisible();
   // The project's own trained model is chosen first (the shipped base model is listed after it).
-  await expect(page.getByTestId('create-model').locator('option:checked')).toContainText('Small GAN');
+  await expect(page.getByTestId('create-model').locator('option:checked')).toContainText('Small-data GAN');
   const labels = await page.getByTestId('vocab-label').allTextContents();
   const prompt = labels.length ? `${labels[0]}:0.8, shiny` : 'shiny';
   await page.getByTestId('create-prompt').fill(prompt);
@@ -67,7 +67,7 @@ test('create 16 images from a trained model, then curate them in the gallery', a
   await expect(detail).toBeVisible();
   await expect(detail.getByTestId('detail-prompt')).toHaveText(prompt);
   await expect(detail.getByTestId('detail-seed')).toHaveText(/^\d+$/);
-  await expect(detail.getByTestId('detail-model')).toContainText('Small GAN');
+  await expect(detail.getByTestId('detail-model')).toContainText('Small-data GAN');
   await expect(detail.getByTestId('detail-backend')).not.toHaveText('');
   await expect(detail.getByTestId('detail-nearest')).toContainText('distance');
   await studio.screenshot('gallery-detail');

@@ -22,6 +22,8 @@ async function makeFolder(): Promise<string> {
   }
   fs.writeFileSync(path.join(dir, 'cat', 'cat-1.txt'), 'an orange cat\nround, warm');
   fs.writeFileSync(path.join(dir, 'broken.png'), 'not really a png');
+  // A PNG signature followed by garbage: the decoder refuses it with a message of its own.
+  fs.writeFileSync(path.join(dir, 'damaged.png'), Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(64, 0x5a)]));
   fs.writeFileSync(path.join(dir, 'empty.jpg'), '');
   return dir;
 }
@@ -33,7 +35,6 @@ test('datasets: sample in one click, import a folder, see the report and grid, e
 
   await page.getByTestId('project-name-input').fill('Pets');
   await page.getByTestId('project-create').click();
-  await page.getByTestId('project-open').click();
   await expect(page).toHaveURL(/#\/p\/1\/datasets$/);
 
   // Empty state offers the sample prominently; one click adds it, with its attribution shown.
@@ -59,6 +60,13 @@ test('datasets: sample in one click, import a folder, see the report and grid, e
   await expect(page.getByTestId('import-skipped')).toContainText('broken.png');
   await expect(page.getByTestId('import-skipped')).toContainText('wrong type behind the extension');
   await expect(page.getByTestId('import-skipped')).toContainText('empty.jpg');
+  // Every column has a header; reasons are plain words, the decoder's own message one click away.
+  await expect(page.getByTestId('import-skipped').locator('th')).toHaveText(['Not imported', 'Why', 'Details']);
+  const damaged = page.getByTestId('skipped-row').filter({ hasText: 'damaged.png' });
+  await expect(damaged).toHaveAttribute('data-reason', 'corrupt');
+  await expect(damaged.getByTestId('skipped-detail')).toContainText('the image data is damaged, so it cannot be opened');
+  await expect(damaged.getByTestId('skipped-technical')).toBeHidden();
+  await expect(damaged.getByTestId('skipped-detail')).toHaveAttribute('title', /^Technical detail: ./);
   await expect(page.getByTestId('item-cell')).toHaveCount(12);
   await expect(page.getByTestId('item-label').first()).toHaveText('cat');
   await studio.screenshot('datasets-import-report');
@@ -95,7 +103,7 @@ test('datasets: sample in one click, import a folder, see the report and grid, e
     { name: 'kitten', count: 1 },
     { name: 'puppy', count: 3 },
   ]);
-  expect(shown.lastImport.skipped.map((s) => s.reason).sort()).toEqual(['empty', 'wrong_type']);
+  expect(shown.lastImport.skipped.map((s) => s.reason).sort()).toEqual(['corrupt', 'empty', 'wrong_type']);
 
   // Crop and augmentation previews.
   await page.getByTestId('tab-settings').click();

@@ -39,8 +39,8 @@ test('fine-tune from the base model and train from scratch, from the UI; lineage
   const page = studio.page;
   await page.getByTestId('project-name-input').fill('Produce');
   await page.getByTestId('project-create').click();
+  await expect(page).toHaveURL(/#\/p\/1\/datasets$/);
   await studio.cli('datasets', 'add-sample', '--project', '1', '--sample', 'twemoji-heldout-produce');
-  await page.getByTestId('project-open').first().click();
   await page.getByTestId('nav-train').click();
   await expect(page.getByTestId('train-form')).toBeVisible();
 

@@ -5,8 +5,13 @@ test('projects: create, survive a restart, rename, delete; the CLI sees the same
   await expect(page.getByRole('heading', { name: 'Projects', exact: true })).toBeVisible();
   await expect(page.getByTestId('empty-state')).toContainText('No projects yet');
 
+  await expect(page.getByTestId('sidebar-project')).toHaveText('No project open');
   await page.getByTestId('project-name-input').fill('Pixel pets');
   await page.getByTestId('project-create').click();
+  // A new project opens: its datasets, and the sidebar names it.
+  await expect(page).toHaveURL(/#\/p\/1\/datasets$/);
+  await expect(page.getByTestId('sidebar-project')).toContainText('Pixel pets');
+  await page.getByTestId('nav-projects').click();
   await expect(page.getByTestId('project-name')).toHaveText(['Pixel pets']);
 
   // The CLI opens the same catalog and sees the project the UI created.
@@ -24,8 +29,13 @@ test('projects: create, survive a restart, rename, delete; the CLI sees the same
   await expect(studio.page.getByTestId('project-name')).toContainText(['Made in a terminal', 'Pixel pets']);
   await studio.screenshot('projects');
 
-  // Rename.
+  // Rename; Esc cancels it.
   const row = studio.page.getByTestId('project-row').filter({ hasText: 'Pixel pets' });
+  await row.getByTestId('project-rename').click();
+  await studio.page.getByTestId('project-rename-input').fill('Not this');
+  await studio.page.getByTestId('project-rename-input').press('Escape');
+  await expect(studio.page.getByTestId('project-rename-input')).toHaveCount(0);
+  await expect(studio.page.getByTestId('project-name')).toContainText(['Made in a terminal', 'Pixel pets']);
   await row.getByTestId('project-rename').click();
   await studio.page.getByTestId('project-rename-input').fill('Pixel pals');
   await studio.page.getByTestId('project-rename-save').click();
@@ -36,6 +46,11 @@ test('projects: create, survive a restart, rename, delete; the CLI sees the same
   const dialog = studio.page.getByTestId('confirm-dialog');
   await expect(dialog).toBeVisible();
   await expect(dialog.getByTestId('confirm-button')).toBeDisabled();
+  // "Type Pixel pals to confirm" is one line of text, not three.
+  const prompt = dialog.locator('.prompt');
+  const lineHeight = await prompt.evaluate((el) => parseFloat(getComputedStyle(el).lineHeight) || 20);
+  expect((await prompt.boundingBox())!.height).toBeLessThan(lineHeight * 1.5);
+  await studio.screenshot('projects-delete-dialog');
   await dialog.getByTestId('confirm-input').fill('Pixel pals');
   await dialog.getByTestId('confirm-button').click();
   await expect(studio.page.getByTestId('project-name')).toHaveText(['Made in a terminal']);
@@ -44,9 +59,16 @@ test('projects: create, survive a restart, rename, delete; the CLI sees the same
 
 test('every section has an honest empty state and navigation works', async ({ studio }) => {
   const page = studio.page;
+  // Nothing the page asks for is missing (the browser's favicon request was a 404 on every load).
+  const notFound: string[] = [];
+  page.on('response', (r) => {
+    if (r.status() === 404) notFound.push(r.url());
+  });
+  await page.reload();
+  await expect(page.locator('link[rel="icon"]')).toHaveAttribute('href', /^data:image\/svg\+xml,/);
   await page.getByTestId('project-name-input').fill('Empty one');
   await page.getByTestId('project-create').click();
-  await page.getByTestId('project-open').click();
+  await expect(page).toHaveURL(/#\/p\/1\/datasets$/);
   for (const view of ['datasets', 'train', 'create', 'gallery', 'export']) {
     await page.getByTestId(`nav-${view}`).click();
     await expect(page).toHaveURL(new RegExp(`#/p/1/${view}$`));
@@ -61,4 +83,5 @@ test('every section has an honest empty state and navigation works', async ({ st
   await page.getByTestId('nav-about').click();
   await expect(page.getByTestId('about-info')).toContainText('web studio');
   await expect(page.getByText('CC-BY 4.0').first()).toBeVisible();
+  expect(notFound).toEqual([]);
 });

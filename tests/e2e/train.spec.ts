@@ -10,7 +10,8 @@ async function createProjectWithSample(studio: Studio, name = 'Sprites'): Promis
   const page = studio.page;
   await page.getByTestId('project-name-input').fill(name);
   await page.getByTestId('project-create').click();
-  await page.getByTestId('project-open').first().click();
+  // A new project opens straight away.
+  await expect(page).toHaveURL(/#\/p\/1\/datasets$/);
   await page.getByTestId('nav-train').click();
   await expect(page).toHaveURL(/#\/p\/1\/train/);
   // The empty state offers the sample dataset (datasets.addSample); the CLI is the fallback door.
@@ -140,6 +141,11 @@ test('start a run from the UI, watch it live, pause and resume, finish, then com
   await expect(rows).toHaveCount(2);
   await expect(rows.first()).toContainText('Second run');
   await expect(rows.first()).toContainText('finished');
+  // Alike runs are told apart by number and start time.
+  await expect(rows.getByTestId('run-number')).toHaveText(['#2', '#1']);
+  await expect(rows.first().getByTestId('run-meta')).toHaveText('Small-data GAN · 6 / 6 steps');
+  await expect(rows.first().getByTestId('run-started')).toContainText(/^started .*\d:\d\d/);
+  await expect(rows.first().getByTestId('run-started')).toHaveAttribute('title', /^Started \d{4}-\d\d-\d\d \d\d:\d\d$/);
   await rows.nth(0).getByTestId('run-compare-check').check();
   await rows.nth(1).getByTestId('run-compare-check').check();
   await page.getByTestId('run-compare-selected').click();

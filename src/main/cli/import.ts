@@ -56,7 +56,7 @@ export function registerImportCommand(program: Command, globals: () => GlobalOpt
           datasetId: report.datasetId,
           imported: report.imported,
           duplicates: report.duplicates,
-          skipped: report.skipped.map((s) => ({ path: s.path, reason: s.reason, detail: s.detail })),
+          skipped: report.skipped.map((s) => ({ path: s.path, reason: s.reason, detail: s.detail, ...(s.technical ? { technical: s.technical } : {}) })),
           alreadyPresent: report.alreadyPresent,
           nearDuplicates: report.nearDuplicates,
           warnings: report.warnings,

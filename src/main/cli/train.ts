@@ -7,7 +7,10 @@ import { listRunCheckpoints, findCheckpointBySha, getCheckpoint } from '../catal
 import { listDatasets } from '../catalog/datasets';
 import { ensureBaseModels } from '../jobs/train/base-models';
 import { AtelierError } from '../../shared/errors';
-import type { Run, StartTraining, TrainLength } from '../../shared/contract';
+import { ModelFamily, type Run, type StartTraining, type TrainLength } from '../../shared/contract';
+import { getModel } from '../catalog/models';
+import { canFineTune } from '../jobs/train/start';
+import { KID_MEASURES, familyLabel, formatBestMetric, formatKid, formatMeasure, isTextFamily, formatStarted } from '../../shared/run-format';
 import type { Service } from '../service';
 
 interface TrainFlags {
@@ -34,7 +37,7 @@ export function registerTrainCommands(program: Command, globals: () => GlobalOpt
     .description('Train a model on a dataset, or continue a run (--resume). Ctrl-C stops it, resumable.')
     .option('--project <project>', 'project id or name')
     .option('--dataset <dataset>', 'dataset id or name (default: the project\'s only dataset of the right kind)')
-    .option('--model <family>', 'mlpgan | dcgan | default | cgan | vae | charlstm | chartransformer')
+    .option('--model <family>', 'mlpgan | dcgan | default | cgan | vae | charlstm | chartransformer (with --from: the base\'s own)')
     .option('--size <px>', 'image size: 32, 64 or 128 (image families; mlpgan is 28, dcgan 32)')
     .option('--steps <n>', 'train for n steps')
     .option('--minutes <m>', 'train for m minutes of training time')
@@ -96,10 +99,10 @@ export function registerTrainCommands(program: Command, globals: () => GlobalOpt
           const lines = [describeRun(r), `backend: ${r.backend ?? '—'}${r.backendReport ? ` (${r.backendReport.reason})` : ''}`];
           for (const [name, points] of Object.entries(detail.scalars)) {
             const last = points[points.length - 1];
-            if (last) lines.push(`${name}: ${last[1].toFixed(4)} at step ${last[0]} (${points.length} points)`);
+            if (last) lines.push(`${name}: ${describeScalar(name, last[1])} at step ${last[0]} (${points.length} points)`);
           }
           lines.push(`sample grids: ${detail.grids.map((g) => g.step).join(', ') || 'none'}`);
-          lines.push(`checkpoints: ${detail.checkpoints.map((c) => `${c.id}@${c.step}${c.metric !== null ? ` (metric ${c.metric.toFixed(4)})` : ''}`).join(', ') || 'none'}`);
+          lines.push(`checkpoints: ${detail.checkpoints.map((c) => describeCheckpoint(r, c)).join(', ') || 'none'}`);
           return lines.join('\n');
         });
         await service.close();
@@ -157,9 +160,19 @@ function optionalInt(v: string | undefined, what: string): number | undefined {
 }
 
 function start(service: Service, flags: TrainFlags): Promise<Run> {
+  return service.call('runs.start', startInput(service, flags));
+}
+
+/**
+ * The `runs.start` request a `train` command line asks for. Fine-tuning (--from) takes the family and
+ * size from the checkpoint it starts from, so --model and --size may be left out; given, they must
+ * agree with it (a DCGAN cannot continue a small-data GAN's weights).
+ */
+export function startInput(service: Service, flags: TrainFlags): StartTraining {
   const db = service.ctx.db;
   const project = findProject(db, required(flags.project, '--project'));
-  const family = required(flags.model, '--model') as StartTraining['family'];
+  const base = flags.from ? resolveBase(service, flags.from) : null;
+  const family = base ? familyFromBase(base, flags.model) : parseFamily(required(flags.model, '--model (or --from, to fine-tune a base model or checkpoint)'));
   const isText = family === 'charlstm' || family === 'chartransformer';
   const datasets = listDatasets(db, project.id).filter((d) => d.kind === (isText ? 'text' : 'image'));
   let datasetId: number;
@@ -177,26 +190,66 @@ function start(service: Service, flags: TrainFlags): Promise<Run> {
         : `Project "${project.name}" has ${datasets.length} ${isText ? 'text' : 'image'} datasets; choose one with --dataset.`,
     );
   }
-  const size = flags.size === undefined ? undefined : (Number(flags.size) as StartTraining['size']);
-  return service.call('runs.start', {
+  let size = flags.size === undefined ? undefined : (Number(flags.size) as StartTraining['size']);
+  if (base?.size != null && !isText) {
+    if (size !== undefined && size !== base.size) {
+      throw new AtelierError('bad_request', `"${base.name}" makes ${base.size}×${base.size} images; fine-tuning keeps that size. Leave out --size, or train from scratch with --model.`);
+    }
+    size = base.size as StartTraining['size'];
+  }
+  return {
     projectId: project.id,
     datasetId,
     family,
     size,
-    length: parseLength(flags, true),
+    length: parseLength(flags, true)!,
     batchSize: optionalInt(flags.batch, '--batch'),
     seed: flags.seed === undefined ? undefined : Number(flags.seed),
-    backend: flags.backend,
-    from: flags.from
+    backend: flags.backend as StartTraining['backend'],
+    from: base
       ? {
-          checkpointId: resolveCheckpoint(service, flags.from),
+          checkpointId: base.checkpointId,
           freezeDiscriminatorLayers: flags.freezeD === undefined ? undefined : Number(flags.freezeD),
           lrScale: flags.lrScale === undefined ? undefined : Number(flags.lrScale),
         }
       : undefined,
     sampleEvery: optionalInt(flags.sampleEvery, '--sample-every'),
     checkpointEvery: optionalInt(flags.checkpointEvery, '--checkpoint-every'),
-  });
+  };
+}
+
+function parseFamily(text: string): StartTraining['family'] {
+  const parsed = ModelFamily.safeParse(text);
+  if (!parsed.success) throw new AtelierError('bad_request', `--model must be one of ${ModelFamily.options.join(', ')}; got "${text}".`);
+  return parsed.data;
+}
+
+/** What fine-tuning starts from: the checkpoint and what its model is. */
+interface Base {
+  checkpointId: number;
+  name: string;
+  family: StartTraining['family'];
+  size: number | null;
+}
+
+function resolveBase(service: Service, ref: string): Base {
+  const checkpointId = resolveCheckpoint(service, ref);
+  const model = getModel(service.ctx.db, getCheckpoint(service.ctx.db, checkpointId).modelId);
+  const size = (model.meta as { size?: unknown }).size ?? model.config.size;
+  return { checkpointId, name: model.name, family: parseFamily(model.family), size: typeof size === 'number' ? size : null };
+}
+
+function familyFromBase(base: Base, asked: string | undefined): StartTraining['family'] {
+  if (asked === undefined) return base.family;
+  const family = parseFamily(asked);
+  if (!canFineTune(base.family, family)) {
+    throw new AtelierError(
+      'bad_request',
+      `"${base.name}" is a ${familyLabel(base.family)} (${base.family}) model; a ${familyLabel(family)} (${family}) run cannot start from it. ` +
+        `Leave out --model to fine-tune it as ${base.family}, or leave out --from to train a ${family} model from scratch.`,
+    );
+  }
+  return family;
 }
 
 /** --from accepts a checkpoint id, a sha256, "run:ID" (its last checkpoint) or a base/imported model name. */
@@ -270,7 +323,26 @@ async function follow(service: Service, runPromise: Promise<Run>, opts: GlobalOp
   };
 }
 
-function describeRun(r: Run): string {
+/**
+ * One run per line, told apart from its siblings by number, family and start time:
+ * "#3  Small-data GAN on Pets  (Small-data GAN, started 2026-11-23 14:05)  done  step 600/600  best KID×10³ 338".
+ */
+export function describeRun(r: Run): string {
   const target = r.targetSteps !== null ? `/${r.targetSteps}` : r.targetMinutes !== null ? ` (${r.targetMinutes} min)` : '';
-  return `${String(r.id).padStart(4)}  ${r.name}  [${r.family}]  ${r.status}  step ${r.step}${target}${r.bestMetric !== null ? `  best ${r.bestMetric.toFixed(4)}` : ''}`;
+  const tag = `${familyLabel(r.family)}, started ${formatStarted(r.createdAt)}`;
+  const best = formatBestMetric(r);
+  const from = r.parent ? `  from ${r.parent.modelName}` : '';
+  return `${`#${r.id}`.padStart(4)}  ${r.name}  (${tag})  ${r.status}  step ${r.step}${target}${best ? `  best ${best}` : ''}${from}`;
+}
+
+/** A curve's last value as people read it: the probe's KIDs on the × 10³ scale, named so. */
+function describeScalar(name: string, value: number): string {
+  const measure = name.startsWith('metric/') ? name.slice('metric/'.length) : null;
+  if (measure !== null && KID_MEASURES.includes(measure)) return `${formatKid(value)} (KID×10³)`;
+  return formatMeasure(value);
+}
+
+function describeCheckpoint(r: Run, c: { id: number; step: number; metric: number | null }): string {
+  if (c.metric === null) return `${c.id}@${c.step}`;
+  return `${c.id}@${c.step} (${isTextFamily(r.family) ? `val loss ${formatMeasure(c.metric)}` : `KID×10³ ${formatKid(c.metric)}`})`;
 }

@@ -12,7 +12,10 @@ import { sanitizeSvg, SvgRefusedError } from './svg';
 export class SkipError extends Error {
   constructor(
     readonly reason: SkipReason,
+    /** Plain words for the person importing. */
     readonly detail: string,
+    /** The library's or the system's own words, when there are any (kept for bug reports). */
+    readonly technical?: string,
   ) {
     super(detail);
   }
@@ -42,9 +45,9 @@ function classifyDecodeError(err: unknown): SkipError {
   const msg = ((err as Error)?.message ?? String(err)).split('\n')[0]!.slice(0, 200);
   if (/pixel limit|exceeds.*limit/i.test(msg)) return new SkipError('over_pixel_limit', `larger than the ${PIXEL_LIMIT / 1024 / 1024} megapixel limit`);
   if (/truncat|premature end|unexpected end|end of (file|stream)|not enough data|read error|Corrupt JPEG data: premature/i.test(msg)) {
-    return new SkipError('truncated', `the file ends early (${msg})`);
+    return new SkipError('truncated', 'the file ends early: it may not have finished copying or downloading', msg);
   }
-  return new SkipError('corrupt', `the image data is damaged (${msg})`);
+  return new SkipError('corrupt', 'the image data is damaged, so it cannot be opened', msg);
 }
 
 export async function decodeImage(input: Buffer, ext: string): Promise<DecodedImage> {

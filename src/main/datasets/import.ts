@@ -117,11 +117,11 @@ export async function runImport(params: ImportParams, sink: ImportSink): Promise
   const nearDuplicates: ImportOutcome['nearDuplicates'] = [];
   const warnings: ImportOutcome['warnings'] = [];
   let skippedMore = 0;
-  const skip = (display: string, reason: SkipReason, detail: string) => {
-    if (skipped.length < MAX_LISTED) skipped.push({ path: display, reason, detail });
+  const skip = (display: string, reason: SkipReason, detail: string, technical?: string) => {
+    if (skipped.length < MAX_LISTED) skipped.push({ path: display, reason, detail, ...(technical ? { technical } : {}) });
     else skippedMore++;
   };
-  const problem = (p: SourceProblem) => skip(p.display, p.reason, p.detail);
+  const problem = (p: SourceProblem) => skip(p.display, p.reason, p.detail, p.technical);
 
   const existing = new Map(params.existing.map((e) => [e.hash, e.name]));
   const near = new NearIndex();
@@ -223,7 +223,7 @@ export async function runImport(params: ImportParams, sink: ImportSink): Promise
   const WINDOW = 8;
   const WINDOW_BYTES = 64 * 1024 * 1024;
   type Prepared =
-    | { kind: 'skip'; reason: SkipReason; detail: string; warnings: string[] }
+    | { kind: 'skip'; reason: SkipReason; detail: string; technical?: string; warnings: string[] }
     | { kind: 'present' | 'dup'; hash: string; meta: ItemMeta; warnings: string[] }
     | { kind: 'item'; item: NewItem; warnings: string[] };
   const prepareOne = async (c: Candidate): Promise<Prepared> => {
@@ -237,8 +237,8 @@ export async function runImport(params: ImportParams, sink: ImportSink): Promise
       } catch (err) {
         if (err instanceof LimitError) throw new SkipError('too_large', `${f.size} bytes; files are limited to ${limit / 1024 / 1024} MB`);
         const code = (err as NodeJS.ErrnoException).code;
-        if (code) throw new SkipError('unreadable', code === 'EACCES' || code === 'EPERM' ? 'permission denied' : `${code}: ${(err as Error).message}`);
-        throw new SkipError('corrupt', `could not be read from the archive (${(err as Error).message})`);
+        if (code) throw new SkipError('unreadable', code === 'EACCES' || code === 'EPERM' ? 'permission denied' : 'the file could not be read', `${code}: ${(err as Error).message}`);
+        throw new SkipError('corrupt', 'could not be unpacked from the archive: the archive is damaged', (err as Error).message);
       }
       if (buf.length === 0) throw new SkipError('empty', 'zero bytes');
       // SVGs are stored cleaned, and identified by the cleaned bytes, so a stored file always matches its hash.
@@ -267,9 +267,9 @@ export async function runImport(params: ImportParams, sink: ImportSink): Promise
       const item = params.kind === 'image' ? await storeImage(params, f, buf, hash, meta, notes) : await storeText(params, f, buf, hash, meta);
       return { kind: 'item', item, warnings: notes };
     } catch (err) {
-      if (err instanceof SkipError) return { kind: 'skip', reason: err.reason, detail: err.detail, warnings: notes };
+      if (err instanceof SkipError) return { kind: 'skip', reason: err.reason, detail: err.detail, technical: err.technical, warnings: notes };
       if ((err as { code?: string }).code === 'disk_full') throw err;
-      return { kind: 'skip', reason: 'corrupt', detail: (err as Error).message.slice(0, 300), warnings: notes };
+      return { kind: 'skip', reason: 'corrupt', detail: 'Atelier could not read this file', technical: (err as Error).message.slice(0, 300), warnings: notes };
     }
   };
 
@@ -293,7 +293,7 @@ export async function runImport(params: ImportParams, sink: ImportSink): Promise
     inFlightBytes -= head.size;
     const f = head.c.file;
     for (const w of r.warnings) warnings.push({ path: f.display, message: w });
-    if (r.kind === 'skip') skip(f.display, r.reason, r.detail);
+    if (r.kind === 'skip') skip(f.display, r.reason, r.detail, r.technical);
     else if (r.kind === 'present') alreadyPresent++;
     else {
       const hash = r.kind === 'item' ? r.item.hash : r.hash;

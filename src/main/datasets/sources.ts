@@ -32,6 +32,8 @@ export interface SourceProblem {
   display: string;
   reason: SkipReason;
   detail: string;
+  /** The system's own words, when the plain detail leaves them out. */
+  technical?: string;
 }
 
 export interface OpenedSource {
@@ -66,12 +68,12 @@ export function extOf(name: string): string {
   return dot > 0 ? base.slice(dot).toLowerCase() : '';
 }
 
-function ioReason(err: unknown): { reason: SkipReason; detail: string } {
+function ioReason(err: unknown): { reason: SkipReason; detail: string; technical?: string } {
   const code = (err as NodeJS.ErrnoException)?.code;
   if (code === 'EACCES' || code === 'EPERM') return { reason: 'unreadable', detail: 'permission denied' };
   if (code === 'ENOENT') return { reason: 'unreadable', detail: 'the file vanished or a link points nowhere' };
   if (code === 'EISDIR') return { reason: 'unreadable', detail: 'a folder, not a file' };
-  return { reason: 'unreadable', detail: (err as Error)?.message ?? String(err) };
+  return { reason: 'unreadable', detail: 'the file could not be read', technical: (err as Error)?.message ?? String(err) };
 }
 
 async function readFileLimited(file: string, limit: number): Promise<Buffer> {
@@ -248,7 +250,7 @@ export async function openZip(file: string, name = path.basename(file), displayP
         ? { reason: 'special_file' as SkipReason, detail: msg }
         : (err as NodeJS.ErrnoException).code
           ? ioReason(err)
-          : { reason: 'corrupt' as SkipReason, detail: `not a readable zip archive (${msg})` };
+          : { reason: 'corrupt' as SkipReason, detail: 'not a readable zip archive: it is damaged or not a zip', technical: msg };
     return { name, kind: 'zip', files: [], problems: [{ display: displayPrefix, ...io }], close: async () => {} };
   }
   const display = (rel: string) => `${displayPrefix}:${rel}`;
@@ -297,7 +299,7 @@ export async function openZip(file: string, name = path.basename(file), displayP
     });
     zip.on('end', () => resolve());
     zip.on('error', (err: Error) => {
-      problems.push({ display: displayPrefix, reason: 'corrupt', detail: `the archive is damaged (${err.message}); entries after the damage were not read` });
+      problems.push({ display: displayPrefix, reason: 'corrupt', detail: 'the archive is damaged; entries after the damage were not read', technical: err.message });
       resolve();
     });
     zip.readEntry();

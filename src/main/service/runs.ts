@@ -7,9 +7,29 @@ import { getCheckpoint, listModelCheckpoints, listRunCheckpoints, type Checkpoin
 import { resumeTraining, startTraining, type RunParams } from '../jobs/train/start';
 import { AtelierError } from '../../shared/errors';
 import { ensureBaseModels } from '../jobs/train/base-models';
+import { KID_MEASURES, KID_SCALE } from '../../shared/run-format';
+
+/**
+ * The quality probe records its KIDs as plain KID (and the catalog keeps them so); `metric` and
+ * `bestMetric` are KID × 10³. Every door shows one scale, so the KIDs leave here × 10³ too.
+ */
+function displayMeasure(name: string, value: number): number {
+  return KID_MEASURES.includes(name) ? value * KID_SCALE : value;
+}
 
 export function toCheckpointInfo(c: CheckpointRow) {
-  return { id: c.id, step: c.step, sha256: c.sha256, bytes: c.bytes, metric: c.metric, metrics: c.metrics, createdAt: c.createdAt };
+  const metrics = Object.fromEntries(Object.entries(c.metrics).map(([k, v]) => [k, displayMeasure(k, v)]));
+  return { id: c.id, step: c.step, sha256: c.sha256, bytes: c.bytes, metric: c.metric, metrics, createdAt: c.createdAt };
+}
+
+/** A run's curves as the contract gives them: the probe's KIDs (`metric/kid`…) on the × 10³ scale. */
+export function displayScalars(scalars: Record<string, Array<[number, number]>>): Record<string, Array<[number, number]>> {
+  return Object.fromEntries(
+    Object.entries(scalars).map(([name, points]) => {
+      const measure = name.startsWith('metric/') ? name.slice('metric/'.length) : null;
+      return [name, measure !== null && KID_MEASURES.includes(measure) ? points.map(([s, v]) => [s, displayMeasure(measure, v)] as [number, number]) : points];
+    }),
+  );
 }
 
 export function toRun(ctx: EngineContext, r: RunRow): Run {
@@ -79,7 +99,7 @@ export function runHandlers(ctx: EngineContext): Pick<Handlers, 'runs.start' | '
         run: toRun(ctx, r),
         params: r.params,
         config: getModel(ctx.db, r.modelId).config,
-        scalars: runScalars(ctx.db, id),
+        scalars: displayScalars(runScalars(ctx.db, id)),
         grids: listGrids(ctx.db, id).map((g) => ({ step: g.step, file: g.file })),
         checkpoints: listRunCheckpoints(ctx.db, id).map(toCheckpointInfo),
       };

@@ -107,7 +107,8 @@ export const ImportReport = z.strictObject({
   duplicates: z.number().int().nonnegative(),
   /** Files whose bytes were already in the dataset (e.g. re-running an import). */
   alreadyPresent: z.number().int().nonnegative(),
-  skipped: z.array(z.strictObject({ path: z.string(), reason: SkipReason, detail: z.string() })),
+  /** `detail` in plain words; `technical`, when present, is the decoder's or the system's own message. */
+  skipped: z.array(z.strictObject({ path: z.string(), reason: SkipReason, detail: z.string(), technical: z.string().optional() })),
   duplicateOf: z.array(z.strictObject({ path: z.string(), of: z.string() })),
   /** Pairs of different files that look nearly the same (dHash distance ≤ 4). */
   nearDuplicates: z.array(z.strictObject({ a: z.string(), b: z.string(), distance: z.number().int() })),

@@ -54,7 +54,9 @@ export const CheckpointInfo = z.strictObject({
   step: z.number().int().nonnegative(),
   sha256: z.string(),
   bytes: z.number().int().nonnegative(),
+  /** Image models: KID × 10³ (lower is better); text models: validation loss. */
   metric: z.number().nullable(),
+  /** The probe's measures; its KIDs (kid, kidStd, kidReal, kidNoise) are × 10³, like `metric`. */
   metrics: z.record(z.string(), z.number()),
   createdAt: Timestamp,
 });
@@ -85,6 +87,7 @@ export const Run = z.strictObject({
   batchSize: z.number().int().nullable(),
   imagesSeen: z.number().int().nonnegative(),
   trainMs: z.number().int().nonnegative(),
+  /** The best checkpoint's `metric`: KID × 10³ for image models, validation loss for text models. */
   bestMetric: z.number().nullable(),
   latestGrid: MediaPath.nullable(),
   parent: Lineage.nullable(),
@@ -99,7 +102,7 @@ export const RunDetail = z.strictObject({
   run: Run,
   params: z.record(z.string(), z.unknown()),
   config: z.record(z.string(), z.unknown()),
-  /** Curves: name → [step, value] pairs (losses, img/s, quality metric…). */
+  /** Curves: name → [step, value] pairs (losses, img/s, quality metric…); `metric/kid*` are KID × 10³. */
   scalars: z.record(z.string(), z.array(z.tuple([z.number(), z.number()]))),
   grids: z.array(z.strictObject({ step: z.number().int(), file: MediaPath })),
   checkpoints: z.array(CheckpointInfo),

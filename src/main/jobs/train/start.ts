@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { EngineContext } from '../../service/context';
 import type { StartTraining, TrainLength } from '../../../shared/contract';
 import { AtelierError } from '../../../shared/errors';
+import { familyLabel } from '../../../shared/run-format';
 import { getDatasetSettings, getDataset, listTrainingItems } from '../../catalog/datasets';
 import { getProject } from '../../catalog/projects';
 import { getModel, insertModel, updateModelConfig } from '../../catalog/models';
@@ -75,10 +76,20 @@ export function startTraining(ctx: EngineContext, input: StartTraining): RunRow 
   if (items.length === 0) throw new AtelierError('bad_request', `The dataset "${dataset.name}" is empty: import some ${dataset.kind === 'text' ? 'text' : 'images'} first.`);
 
   let parent: CheckpointRow | null = null;
-  if (input.from) parent = getCheckpoint(db, input.from.checkpointId);
+  let parentSize: number | undefined;
+  if (input.from) {
+    parent = getCheckpoint(db, input.from.checkpointId);
+    const pm = getModel(db, parent.modelId);
+    if (!canFineTune(pm.family, input.family)) {
+      throw new AtelierError('bad_request', `Checkpoint ${parent.id} belongs to a ${familyLabel(pm.family)} (${pm.family}) model; a ${familyLabel(input.family)} (${input.family}) run cannot start from it.`);
+    }
+    const s = (pm.meta as { size?: unknown }).size ?? pm.config.size;
+    if (typeof s === 'number') parentSize = s;
+  }
 
   const seed = input.seed ?? (Date.now() % 2 ** 31);
-  const size = FIXED_SIZE[input.family] ?? input.size ?? 64;
+  // Fine-tuning keeps the base's size unless told otherwise.
+  const size = FIXED_SIZE[input.family] ?? input.size ?? parentSize ?? 64;
   const params: RunParams = {
     family: input.family,
     size,
@@ -119,6 +130,17 @@ export function startTraining(ctx: EngineContext, input: StartTraining): RunRow 
   launch(ctx, getRun(db, runId), { initFrom: parent ?? undefined });
   ctx.events.emit('catalog.changed', { entity: 'run', projectId: project.id, id: runId });
   return getRun(db, runId);
+}
+
+/**
+ * Whether a `family` run can start from a `parent` family's checkpoint: the same family, or the
+ * small-data GAN and its conditional twin (the session copies what fits and grows the condition
+ * tables). Any other pair would share almost no weights: a fresh model mislabelled as fine-tuned.
+ */
+export function canFineTune(parent: string, family: string): boolean {
+  if (parent === family) return true;
+  const twins = new Set(['default', 'cgan']);
+  return twins.has(parent) && twins.has(family);
 }
 
 /**
@@ -305,10 +327,4 @@ function onTrainEnd(ctx: EngineContext, run: RunRow, outcome: JobOutcome): void 
   setRunStatus(ctx.db, run.id, status, { error: outcome.error?.message ?? null });
   ctx.events.emit('run.update', { runId: run.id, projectId: run.projectId, status });
   ctx.events.emit('catalog.changed', { entity: 'run', projectId: run.projectId, id: run.id });
-}
-
-function familyLabel(family: string): string {
-  return (
-    { mlpgan: 'MLP GAN', dcgan: 'DCGAN', default: 'Small GAN', cgan: 'Conditional GAN', vae: 'VAE', charlstm: 'Char LSTM', chartransformer: 'Char Transformer' } as Record<string, string>
-  )[family] ?? family;
 }

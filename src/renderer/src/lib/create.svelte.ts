@@ -2,6 +2,7 @@ import type { GalleryItem, Generation, ModelInfo, PromptHistoryEntry } from '../
 import { parsePrompt, type ParsedPrompt } from '../../../shared/prompt';
 import { api, errorMessage } from './api';
 import { toasts } from './toasts.svelte';
+import { resultCaption, type Caption, type ResultOrigin } from './create-captions';
 
 export const SLIDERS = 4;
 
@@ -45,6 +46,8 @@ class CreateState {
   jobId = $state<number | null>(null);
   total = $state(0);
   results = $state<GalleryItem[]>([]);
+  /** Each result's caption, by generation id (an interpolation frame's seed says nothing about it). */
+  captions = $state<Record<number, Caption>>({});
   running = $state(false);
   lastMs = $state<number | null>(null);
   history = $state<PromptHistoryEntry[]>([]);
@@ -53,11 +56,13 @@ class CreateState {
   error = $state<string | null>(null);
 
   private startedAt = 0;
+  private origin: ResultOrigin = { mode: 'sample' };
 
   constructor() {
     api.on('generate.image', (e) => {
       if (e.jobId !== this.jobId) return;
       this.results = [...this.results, e.item];
+      this.captions = { ...this.captions, [e.item.id]: resultCaption(this.origin, e.item, e.index, e.total) };
       this.total = e.total;
     });
     api.on('job.progress', (e) => {
@@ -159,7 +164,14 @@ class CreateState {
         : this.mode === 'interpolate' && this.interpolateFrom && this.interpolateTo
           ? { ...base, interpolate: { fromId: this.interpolateFrom.id, toId: this.interpolateTo.id, frames: this.frames } }
           : base;
+    this.origin =
+      'variation' in input
+        ? { mode: 'variation', of: input.variation.generationId }
+        : 'interpolate' in input
+          ? { mode: 'interpolate', from: { id: this.interpolateFrom!.id, seed: this.interpolateFrom!.seed }, to: { id: this.interpolateTo!.id, seed: this.interpolateTo!.seed } }
+          : { mode: 'sample' };
     this.results = [];
+    this.captions = {};
     this.running = true;
     this.startedAt = performance.now();
     try {

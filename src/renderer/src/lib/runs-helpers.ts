@@ -3,6 +3,8 @@
  * dataset's size, warning hints. No Svelte, no DOM, so unit tests can import them directly.
  */
 
+import { FAMILY_LABELS } from '../../../shared/run-format';
+
 export type Point = [step: number, value: number];
 
 /**
@@ -137,13 +139,13 @@ export function defaultsForDataset(itemCount: number): TrainDefaults {
   return d;
 }
 
-/** Image families and what the form says about each. */
+/** Image families and what the form says about each (the names are shared with the engine and the CLI). */
 export const FAMILY_INFO: Record<string, { label: string; hint: string; fixedSize?: number }> = {
-  default: { label: 'Small-data GAN', hint: 'Recommended. Made for a few hundred images: stable, with built-in augmentation.' },
-  mlpgan: { label: 'MLP GAN', hint: 'The classic 2014 preset, tiny and fast; blurry beyond simple shapes.', fixedSize: 28 },
-  dcgan: { label: 'DCGAN', hint: 'The classic convolutional preset; needs more images than the small-data GAN.', fixedSize: 32 },
-  cgan: { label: 'Conditional GAN', hint: 'Learns your labels, so you can ask for a label when creating.' },
-  vae: { label: 'VAE', hint: 'Trains steadily and never collapses; images are softer than a GAN’s.' },
+  default: { label: FAMILY_LABELS.default, hint: 'Recommended. Made for a few hundred images: stable, with built-in augmentation.' },
+  mlpgan: { label: FAMILY_LABELS.mlpgan, hint: 'The classic 2014 preset, tiny and fast; blurry beyond simple shapes.', fixedSize: 28 },
+  dcgan: { label: FAMILY_LABELS.dcgan, hint: 'The classic convolutional preset; needs more images than the small-data GAN.', fixedSize: 32 },
+  cgan: { label: FAMILY_LABELS.cgan, hint: 'Learns your labels, so you can ask for a label when creating.' },
+  vae: { label: FAMILY_LABELS.vae, hint: 'Trains steadily and never collapses; images are softer than a GAN’s.' },
 };
 
 export const WARNING_HINTS: Record<string, { title: string; hint: string }> = {

@@ -1,0 +1,110 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createService, type Service } from '../../../src/main/service';
+import { describeRun, startInput } from '../../../src/main/cli/train';
+import { insertModel } from '../../../src/main/catalog/models';
+import { findCheckpointBySha, insertCheckpoint } from '../../../src/main/catalog/checkpoints';
+import { ensureBaseModels, readBaseModels } from '../../../src/main/jobs/train/base-models';
+import type { Run } from '../../../src/shared/contract';
+import { seedSampleProject } from '../support/sample-dataset';
+import { tempDir } from '../support/tmp';
+
+/**
+ * `atelier train` as the README writes it: fine-tuning names a base (or a checkpoint) and takes its
+ * family and size from it; --model and --size are optional then, and must agree when given.
+ */
+let service: Service | undefined;
+afterEach(async () => {
+  await service?.close();
+  service = undefined;
+});
+
+function setup(): Service {
+  const dataDir = tempDir();
+  seedSampleProject(dataDir, { projectName: 'Pets', limit: 8 });
+  service = createService({ dataDir, door: 'direct' });
+  return service;
+}
+
+function baseCheckpointId(s: Service): number {
+  ensureBaseModels(s.ctx);
+  const entry = readBaseModels(s.ctx.resourcesDir).find((m) => m.id === 'twemoji-base-32')!;
+  return findCheckpointBySha(s.ctx.db, entry.sha256)!.id;
+}
+
+describe('atelier train: what a command line asks for', () => {
+  it('--from a base model needs no --model: the family and size are the base’s', () => {
+    const s = setup();
+    const input = startInput(s, { project: 'Pets', dataset: 'Twemoji faces, animals & food', from: 'twemoji-base-32', minutes: '5' });
+    expect(input).toMatchObject({ family: 'default', size: 32, length: { minutes: 5 }, from: { checkpointId: baseCheckpointId(s) } });
+  });
+
+  it('accepts a --model that agrees with the base, and refuses one that does not, saying why', () => {
+    const s = setup();
+    expect(startInput(s, { project: 'Pets', from: 'twemoji-base-32', model: 'default', steps: '10' }).family).toBe('default');
+    const wrong = () => startInput(s, { project: 'Pets', from: 'twemoji-base-32', model: 'dcgan', steps: '10' });
+    expect(wrong).toThrow(/Twemoji base \(32 px\).*Small-data GAN \(default\).*DCGAN \(dcgan\).*Leave out --model/);
+    expect(() => startInput(s, { project: 'Pets', from: 'twemoji-base-32', size: '64', steps: '10' })).toThrow(/32×32.*Leave out --size/);
+    expect(() => startInput(s, { project: 'Pets', from: 'twemoji-base-32', model: 'nonsense', steps: '10' })).toThrow(/--model must be one of/);
+  });
+
+  it('--from a checkpoint id of a trained model takes that model’s family and size', () => {
+    const s = setup();
+    const modelId = insertModel(s.ctx.db, { projectId: 1, name: 'Old VAE', family: 'vae', config: { size: 64 }, source: 'trained', meta: { size: 64 } });
+    const checkpointId = insertCheckpoint(s.ctx.db, { modelId, runId: null, step: 100, file: 'x.ckpt', sha256: 'a'.repeat(64), bytes: 1 });
+    expect(startInput(s, { project: 'Pets', from: String(checkpointId), steps: '10' })).toMatchObject({ family: 'vae', size: 64, from: { checkpointId } });
+  });
+
+  it('without --from, --model is still required', () => {
+    const s = setup();
+    expect(() => startInput(s, { project: 'Pets', steps: '10' })).toThrow(/--model .*is required/);
+  });
+
+  it('the engine refuses a family that cannot continue the checkpoint, whichever door asks', async () => {
+    const s = setup();
+    const checkpointId = baseCheckpointId(s);
+    await expect(s.call('runs.start', { projectId: 1, datasetId: 1, family: 'dcgan', length: { steps: 1 }, from: { checkpointId } })).rejects.toMatchObject({
+      code: 'bad_request',
+      message: expect.stringMatching(/Small-data GAN \(default\).*DCGAN \(dcgan\)/),
+    });
+  });
+});
+
+describe('atelier runs list: one line per run', () => {
+  const run: Run = {
+    id: 3,
+    projectId: 1,
+    modelId: 4,
+    datasetId: 1,
+    name: 'Small-data GAN on Pets',
+    family: 'default',
+    status: 'done',
+    backend: 'wasm',
+    backendReport: null,
+    step: 600,
+    targetSteps: 600,
+    targetMinutes: null,
+    batchSize: 8,
+    imagesSeen: 4800,
+    trainMs: 60_000,
+    bestMetric: 7364.4808,
+    latestGrid: null,
+    parent: null,
+    error: null,
+    createdAt: new Date(2026, 10, 23, 14, 5).getTime(),
+    updatedAt: 0,
+    endedAt: null,
+  };
+
+  it('tells two runs of the same model on the same data apart, and gives KID on the monitor’s scale, rounded', () => {
+    const line = describeRun(run);
+    expect(line).toContain('#3');
+    expect(line).toContain('(Small-data GAN, started 2026-11-23 14:05)');
+    expect(line).toContain('best KID×10³ 7364');
+    expect(line).not.toContain('7364.4808');
+    expect(describeRun({ ...run, id: 4, createdAt: run.createdAt + 3_600_000 })).not.toBe(line.replace('#3', '#4'));
+  });
+
+  it('says val loss for text runs', () => {
+    expect(describeRun({ ...run, family: 'charlstm', bestMetric: 1.234567 })).toContain('best val loss 1.235');
+  });
+});
