@@ -41,10 +41,24 @@ export interface DecodedImage {
   warnings: string[];
 }
 
-function classifyDecodeError(err: unknown): SkipError {
+/**
+ * Whether a PNG or JPEG lacks its end marker (IEND chunk / EOI): the file was cut short. Checked on the
+ * bytes, because libvips words the same failure differently from run to run (its threads race to report).
+ */
+function endsEarly(bytes: Buffer, type: string): boolean {
+  if (type === 'png') {
+    // A real PNG (its first chunk is IHDR) whose last chunk is not IEND; junk after the signature is damage.
+    const header = bytes.length >= 16 && bytes.subarray(12, 16).toString('latin1') === 'IHDR';
+    return header && bytes.subarray(bytes.length - 8, bytes.length - 4).toString('latin1') !== 'IEND';
+  }
+  if (type === 'jpeg') return !(bytes.length >= 2 && bytes[bytes.length - 2] === 0xff && bytes[bytes.length - 1] === 0xd9);
+  return false;
+}
+
+function classifyDecodeError(err: unknown, cutShort: boolean): SkipError {
   const msg = ((err as Error)?.message ?? String(err)).split('\n')[0]!.slice(0, 200);
   if (/pixel limit|exceeds.*limit/i.test(msg)) return new SkipError('over_pixel_limit', `larger than the ${PIXEL_LIMIT / 1024 / 1024} megapixel limit`);
-  if (/truncat|premature end|unexpected end|end of (file|stream)|not enough data|read error|Corrupt JPEG data: premature/i.test(msg)) {
+  if (cutShort || /truncat|premature end|unexpected end|end of (file|stream)|not enough data|read error|Corrupt JPEG data: premature/i.test(msg)) {
     return new SkipError('truncated', 'the file ends early: it may not have finished copying or downloading', msg);
   }
   return new SkipError('corrupt', 'the image data is damaged, so it cannot be opened', msg);
@@ -78,7 +92,7 @@ export async function decodeImage(input: Buffer, ext: string): Promise<DecodedIm
   try {
     meta = await open().metadata();
   } catch (err) {
-    throw classifyDecodeError(err);
+    throw classifyDecodeError(err, endsEarly(bytes, type));
   }
   const width = meta.autoOrient?.width ?? meta.width ?? 0;
   const height = meta.autoOrient?.height ?? meta.height ?? 0;
@@ -119,7 +133,7 @@ export async function decodeImage(input: Buffer, ext: string): Promise<DecodedIm
       .toBuffer();
     phash = dHashFromRgba(data, info.width, info.height);
   } catch (err) {
-    throw classifyDecodeError(err);
+    throw classifyDecodeError(err, endsEarly(bytes, type));
   }
   return { type, mime: MIME[type], ext: EXT_OF[type], bytes, width, height, hasAlpha, thumb, phash, warnings };
 }
