@@ -1,27 +1,23 @@
 /** The web host's upload route: token-protected, same-origin, path-checked, size-limited, then importable. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createService, type Service } from '../../../src/main/service';
 import { startWebHost, type WebHost } from '../../../src/main/web/host';
 import { UPLOAD_LIMITS, cleanUploadPath } from '../../../src/main/web/upload';
+import { closeAfterTest } from '../support/close';
 import { tempDir } from '../support/tmp';
 import { noisePng } from './support';
 
 let service: Service | undefined;
 let host: WebHost | undefined;
-afterEach(async () => {
-  await host?.close();
-  await service?.close();
-  host = service = undefined;
-});
 
 describe('upload route', () => {
   it('accepts files behind the token, refuses bad paths, other origins and oversize files, and imports the upload', async () => {
     const rendererDir = tempDir('renderer-');
     fs.writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html>');
-    service = createService({ dataDir: tempDir(), door: 'web' });
-    host = await startWebHost({ service, rendererDir, port: 0 });
+    service = closeAfterTest(createService({ dataDir: tempDir(), door: 'web' }));
+    host = closeAfterTest(await startWebHost({ service, rendererDir, port: 0 }));
     const base = `http://127.0.0.1:${host.port}/api/upload`;
     const auth = { authorization: `Bearer ${host.token}`, 'content-type': 'application/octet-stream' };
     const id = 'test-upload-0001';

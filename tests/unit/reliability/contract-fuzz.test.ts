@@ -2,11 +2,12 @@ import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { methods, type MethodName } from '../../../src/shared/contract';
 import { createService, type Service } from '../../../src/main/service';
 import { startWebHost, type WebHost } from '../../../src/main/web/host';
+import { closeAfterTest } from '../support/close';
 import { tempDir } from '../support/tmp';
 import { cookieName } from '../../../src/main/web/auth';
 import { catalogDigest, hostilePayloads, hostileRequests, hostileUpgrades, type HostileRequest } from './fuzz-support';
@@ -24,14 +25,9 @@ const KNOWN_CODES = new Set(['bad_request', 'not_found', 'conflict', 'unknown_me
 
 let service: Service | undefined;
 let host: WebHost | undefined;
-afterEach(async () => {
-  await host?.close();
-  await service?.close();
-  host = service = undefined;
-});
 
 function seeded(): Service {
-  service = createService({ dataDir: tempDir(), door: 'direct' });
+  service = closeAfterTest(createService({ dataDir: tempDir(), door: 'direct' }));
   return service;
 }
 
@@ -69,9 +65,9 @@ describe('contract fuzzing', () => {
     const dir = tempDir();
     const rendererDir = tempDir('renderer-');
     fs.writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>Atelier</title>');
-    service = createService({ dataDir: dir, door: 'web' });
+    service = closeAfterTest(createService({ dataDir: dir, door: 'web' }));
     await service.call('projects.create', { name: 'Keep me' });
-    host = await startWebHost({ service, rendererDir, port: 0 });
+    host = closeAfterTest(await startWebHost({ service, rendererDir, port: 0 }));
     const base = `http://127.0.0.1:${host.port}`;
     const auth = { authorization: `Bearer ${host.token}`, 'content-type': 'application/json' };
     const before = catalogDigest(service.ctx.db);
@@ -111,9 +107,9 @@ describe('contract fuzzing', () => {
     const dir = tempDir();
     const rendererDir = tempDir('renderer-');
     fs.writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><html><head><title>Atelier</title></head></html>');
-    service = createService({ dataDir: dir, door: 'web' });
+    service = closeAfterTest(createService({ dataDir: dir, door: 'web' }));
     await service.call('projects.create', { name: 'Keep me' });
-    host = await startWebHost({ service, rendererDir, port: 0 });
+    host = closeAfterTest(await startWebHost({ service, rendererDir, port: 0 }));
     const target = { port: host.port, token: host.token, launchKey: host.launchKey, cookieName: cookieName(host.port) };
     const before = catalogDigest(service.ctx.db);
     const counts: Record<string, number> = { requests: 0, admitted: 0, forgeriesRefused: 0, upgrades: 0, upgradesRefused: 0, malformedHttp: 0 };

@@ -7,27 +7,23 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createService, type Service } from '../../../src/main/service';
 import { startWebHost, LAUNCH_HEADER, type WebHost } from '../../../src/main/web/host';
 import { cookieName } from '../../../src/main/web/auth';
+import { closeAfterTest } from '../support/close';
 import { tempDir } from '../support/tmp';
 
 let service: Service | undefined;
 let host: WebHost | undefined;
-afterEach(async () => {
-  await host?.close();
-  await service?.close();
-  host = service = undefined;
-});
 
 async function start(opts: { readRoots?: string[] } = {}): Promise<{ host: WebHost; base: string; cookie: string; s: Service }> {
   const rendererDir = tempDir('renderer-');
   fs.writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><html><head><title>Atelier</title></head><body></body></html>');
-  service = createService({ dataDir: tempDir(), door: 'web' });
+  service = closeAfterTest(createService({ dataDir: tempDir(), door: 'web' }));
   if (opts.readRoots) service.ctx.webReadRoots = opts.readRoots;
-  host = await startWebHost({ service, rendererDir, port: 0 });
+  host = closeAfterTest(await startWebHost({ service, rendererDir, port: 0 }));
   return { host, base: `http://127.0.0.1:${host.port}`, cookie: `${cookieName(host.port)}=${host.token}`, s: service };
 }
 

@@ -1,24 +1,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createService, type Service } from '../../../src/main/service';
 import { startWebHost, type WebHost } from '../../../src/main/web/host';
+import { closeAfterTest } from '../support/close';
 import { tempDir } from '../support/tmp';
 
 let service: Service | undefined;
 let host: WebHost | undefined;
-afterEach(async () => {
-  await host?.close();
-  await service?.close();
-  host = service = undefined;
-});
 
 async function start(): Promise<{ host: WebHost; base: string; rendererDir: string }> {
   const rendererDir = tempDir('renderer-');
   fs.writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>Atelier</title>');
-  service = createService({ dataDir: tempDir(), door: 'web' });
-  host = await startWebHost({ service, rendererDir, port: 0 });
+  service = closeAfterTest(createService({ dataDir: tempDir(), door: 'web' }));
+  host = closeAfterTest(await startWebHost({ service, rendererDir, port: 0 }));
   return { host, base: `http://127.0.0.1:${host.port}`, rendererDir };
 }
 
