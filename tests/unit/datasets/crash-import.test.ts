@@ -8,23 +8,10 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../support/tmp';
-import { cliArgs, lastJson, ROOT, runCli, sha256, writeNoiseImages } from './support';
+import { cliArgs, itemCount, lastJson, ROOT, runCli, sha256, writeNoiseImages } from './support';
 
 const COUNT = 600;
 
-function itemCount(dbFile: string): number {
-  if (!fs.existsSync(dbFile)) return 0;
-  try {
-    const db = new Database(dbFile, { readonly: true, fileMustExist: true });
-    try {
-      return (db.prepare('SELECT count(*) AS n FROM item').get() as { n: number }).n;
-    } finally {
-      db.close();
-    }
-  } catch {
-    return 0; // not created yet, or busy: try again
-  }
-}
 
 describe('crash-safe import', () => {
   it('survives SIGKILL mid-import and completes on re-run without duplicates', async () => {

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import sharp from 'sharp';
 import yazl from 'yazl';
 
@@ -126,4 +127,19 @@ export async function makeZip(entries: Array<{ name: string; data: Buffer }>): P
 
 export function sha256(file: string): string {
   return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+}
+
+/** Items committed in the catalog file so far, read from outside the process that writes it (0 until it exists). */
+export function itemCount(dbFile: string): number {
+  if (!fs.existsSync(dbFile)) return 0;
+  try {
+    const db = new Database(dbFile, { readonly: true, fileMustExist: true });
+    try {
+      return (db.prepare('SELECT count(*) AS n FROM item').get() as { n: number }).n;
+    } finally {
+      db.close();
+    }
+  } catch {
+    return 0; // not created yet, or busy: try again
+  }
 }

@@ -13,7 +13,7 @@ import { createService, type Service } from '../../../src/main/service';
 import { deleteProjectRow } from '../../../src/main/catalog/projects';
 import { insertJob } from '../../../src/main/catalog/jobs';
 import { tempDir } from '../support/tmp';
-import { cliArgs, ROOT, runCli, writeNoiseImages } from '../datasets/support';
+import { cliArgs, itemCount, ROOT, runCli, writeNoiseImages } from '../datasets/support';
 
 let service: Service | undefined;
 afterEach(async () => {
@@ -100,19 +100,7 @@ describe('deleting a project and the startup sweep', () => {
     // kill -9 the importer once some chunks are committed (files of the chunk in flight have no rows).
     const child = spawn(process.execPath, cliArgs(['import', src, '--project', 'Kept', '--dataset', 'pics', '--json'], dataDir), { cwd: ROOT, stdio: 'ignore' });
     const exited = new Promise((r) => child.on('exit', r));
-    const itemCount = () => {
-      try {
-        const db = new Database(dbFile, { readonly: true, fileMustExist: true });
-        try {
-          return (db.prepare('SELECT count(*) AS n FROM item').get() as { n: number }).n;
-        } finally {
-          db.close();
-        }
-      } catch {
-        return 0;
-      }
-    };
-    await expect.poll(itemCount, { timeout: 90_000, interval: 20 }).toBeGreaterThanOrEqual(64);
+    await expect.poll(() => itemCount(dbFile), { timeout: 90_000, interval: 20 }).toBeGreaterThanOrEqual(64);
     child.kill('SIGKILL');
     await exited;
 
