@@ -28,7 +28,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Adam } from '../nn/adam';
 import { BatchNorm } from '../nn/batchnorm';
 import { Conv2d, ConvTranspose2d } from '../nn/conv';
-import { Ema, emaWeights } from '../nn/ema';
+import { Ema, emaWeights, standingStatsPass } from '../nn/ema';
 import type { Fwd } from '../nn/layers';
 import { bceWithLogits } from '../nn/losses';
 import { ParamStore } from '../nn/params';
@@ -151,7 +151,7 @@ export class Dcgan implements ImageModel {
   refreshSamplingStats(z: tf.Tensor2D): void {
     if (!this.config.emaStats || !this.store.has('ema/G/conv0/bn/mean')) return;
     tf.tidy(() => {
-      this.generator({ w: emaWeights(this.store), train: true, stats: this.store, statsPrefix: 'ema/', statsMomentum: 1 }, z);
+      this.generator(standingStatsPass(this.store), z);
     });
   }
 

@@ -29,7 +29,7 @@ import { Adam } from '../nn/adam';
 import { BatchNorm, pixelNorm } from '../nn/batchnorm';
 import { Conv2d, ConvTranspose2d } from '../nn/conv';
 import { Dense } from '../nn/dense';
-import { Ema, emaWeights } from '../nn/ema';
+import { Ema, emaWeights, standingStatsPass } from '../nn/ema';
 import type { Fwd } from '../nn/layers';
 import { hingeD, hingeG } from '../nn/losses';
 import { ParamStore } from '../nn/params';
@@ -261,7 +261,7 @@ export class SmallGan implements ImageModel {
   refreshSamplingStats(z: tf.Tensor2D, cond?: Conditioning): void {
     if (!this.emaStats || !this.store.has(`ema/${this.gBn[0]!.name}/mean`)) return;
     tf.tidy(() => {
-      this.generator({ w: emaWeights(this.store), train: true, stats: this.store, statsPrefix: 'ema/', statsMomentum: 1 }, z, cond);
+      this.generator(standingStatsPass(this.store), z, cond);
     });
   }
 

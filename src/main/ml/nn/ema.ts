@@ -9,6 +9,7 @@
  * the model re-estimates for the EMA weights before it samples (`refreshSamplingStats`).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { Fwd } from './layers';
 import type { Entry, ParamStore, Weights } from './params';
 
 export class Ema {
@@ -45,4 +46,12 @@ export class Ema {
 /** The same lookup for a store that may or may not hold EMA entries (samplers, families without EMA). */
 export function emaWeights(store: ParamStore): Weights {
   return (name) => (store.has(`ema/${name}`) ? store.get(`ema/${name}`) : store.get(name));
+}
+
+/**
+ * Forward-pass settings that make a generator's batch-norm layers write, from this one train-mode pass,
+ * the EMA weights' own statistics (`ema/<bn>/mean|var`, replaced rather than blended): standing statistics.
+ */
+export function standingStatsPass(store: ParamStore): Fwd {
+  return { w: emaWeights(store), train: true, stats: store, statsPrefix: 'ema/', statsMomentum: 1 };
 }
