@@ -4,7 +4,7 @@
  * what the measure can tell apart, and the start time that (with the run's number) tells two runs of
  * the same model on the same dataset apart. Nothing here imports node or the DOM.
  */
-import type { ModelFamily, Run } from './contract';
+import { TEXT_FAMILIES, type ModelFamily, type Run } from './contract';
 
 /** What the Train form calls each family (and what default run names say). */
 export const FAMILY_LABELS: Record<ModelFamily, string> = {
@@ -21,7 +21,8 @@ export function familyLabel(family: string): string {
   return (FAMILY_LABELS as Record<string, string>)[family] ?? family;
 }
 
-export const isTextFamily = (family: string): boolean => family === 'charlstm' || family === 'chartransformer';
+/** Whether a family writes text (the contract's TEXT_FAMILIES). */
+export const isTextFamily = (family: string): boolean => (TEXT_FAMILIES as readonly string[]).includes(family);
 
 /**
  * The names of the quality probe's measures that are KIDs. The probe reports them as plain KID; every

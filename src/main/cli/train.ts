@@ -173,7 +173,7 @@ export function startInput(service: Service, flags: TrainFlags): StartTraining {
   const project = findProject(db, required(flags.project, '--project'));
   const base = flags.from ? resolveBase(service, flags.from) : null;
   const family = base ? familyFromBase(base, flags.model) : parseFamily(required(flags.model, '--model (or --from, to fine-tune a base model or checkpoint)'));
-  const isText = family === 'charlstm' || family === 'chartransformer';
+  const isText = isTextFamily(family);
   const datasets = listDatasets(db, project.id).filter((d) => d.kind === (isText ? 'text' : 'image'));
   let datasetId: number;
   if (flags.dataset) {

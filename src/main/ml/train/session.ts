@@ -101,6 +101,8 @@ const SAMPLING_STATS_SEED = 0x5eed;
 
 export class TrainingSession {
   private currentStep: number;
+  /** The step the sampling weights' batch-norm statistics were last estimated at. */
+  private samplingStatsStep = -1;
   private diverged: DivergedError | null = null;
   private disposed = false;
 
@@ -268,7 +270,9 @@ export class TrainingSession {
    * a function of the weights alone, so a resumed run samples as an uninterrupted one would.
    */
   private refreshSamplingStats(): void {
-    if (!this.model.refreshSamplingStats) return;
+    // The weights change only with a step: a grid and a checkpoint at the same step share one estimate.
+    if (!this.model.refreshSamplingStats || this.samplingStatsStep === this.currentStep) return;
+    this.samplingStatsStep = this.currentStep;
     const rng = new Rng(SAMPLING_STATS_SEED);
     const pool = this.order.pool;
     const indices = Array.from({ length: SAMPLING_STATS_N }, () => pool[rng.int(pool.length)]!);
