@@ -257,7 +257,10 @@ async function atelierFor(row) {
     const length = String(Math.round((mark - prev) * 1e4) / 1e4);
     const args =
       runId === null
-        ? ['train', '--project', project.id, '--dataset', imp.datasetId, '--model', 'default', '--size', row.size, '--minutes', length, '--seed', opts.seed, ...backendArgs]
+        ? // Grids and checkpoints only where the bench asks for them (each session's end): the studio's
+          // own cadence would spend part of the box on sample grids and quality measurements, which
+          // count toward --minutes. Resumed sessions keep these settings.
+          ['train', '--project', project.id, '--dataset', imp.datasetId, '--model', 'default', '--size', row.size, '--minutes', length, '--seed', opts.seed, '--sample-every', '1000000', '--checkpoint-every', '1000000', ...backendArgs]
         : ['train', '--resume', runId, '--minutes', length, ...backendArgs];
     const t = await cli(...args);
     a.sessions++;

@@ -101,10 +101,30 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const minutes = Number(flag('minutes', '0'));
   // A time box (--minutes) when given, else --steps.
-  const more = () => (minutes > 0 ? performance.now() - t0 < minutes * 60_000 : session.step < steps);
-  while (more()) session.trainStep();
+  const more = () => (minutes > 0 ? performance.now() - t0 - paused < minutes * 60_000 : session.step < steps);
+  // --eval-every K: score a checkpoint every K steps too (a learning curve in one run; the time spent
+  // scoring is not counted as training time).
+  const every = Number(flag('eval-every', '0'));
+  const curve: Array<{ step: number; seconds: number; kid: Record<string, number> }> = [];
+  let paused = 0;
+  while (more()) {
+    session.trainStep();
+    if (every > 0 && session.step % every === 0 && more()) {
+      const p0 = performance.now();
+      const c = path.join(out, `step${session.step}.ckpt`);
+      await session.saveCheckpoint(c);
+      const dir = path.join(out, `atelier-${session.step}`);
+      await writeSamples(c, dir);
+      fs.rmSync(c, { force: true });
+      const k = kid(real, dir);
+      const seconds = (p0 - t0 - paused) / 1000;
+      curve.push({ step: session.step, seconds, kid: k });
+      console.log(`step ${session.step} (${seconds.toFixed(0)} s): KID×10³ px ${k.kid_pixels} rc ${k.kid_randconv} learned ${k.kid_learned}`);
+      paused += performance.now() - p0;
+    }
+  }
   const done = session.step;
-  const seconds = (performance.now() - t0) / 1000;
+  const seconds = (performance.now() - t0 - paused) / 1000;
   const ckpt = path.join(out, 'atelier.ckpt');
   await session.saveCheckpoint(ckpt);
   session.dispose();
@@ -121,7 +141,7 @@ async function main(): Promise<void> {
   if (p) console.log(row('PyTorch peer', p));
   if (p) console.log(`ratio Atelier/peer: pixels ${(a.kid_pixels! / p.kid_pixels!).toFixed(2)}, random-conv ${(a.kid_randconv! / p.kid_randconv!).toFixed(2)}, learned ${(a.kid_learned! / p.kid_learned!).toFixed(2)}`);
   console.log(`Atelier trained ${done} steps (${((done * batch) / seconds).toFixed(1)} img/s), config ${JSON.stringify(config)}`);
-  fs.writeFileSync(path.join(out, 'result.json'), JSON.stringify({ steps: done, batch, family, config, atelier: a, peer: p, peerLine, seconds }, null, 2));
+  fs.writeFileSync(path.join(out, 'result.json'), JSON.stringify({ steps: done, batch, family, config, atelier: a, peer: p, peerLine, seconds, curve }, null, 2));
   console.log(`samples: ${out}/{real,atelier,peer}`);
 }
 

@@ -33,6 +33,7 @@ import { Ema, emaWeights, standingStatsPass } from '../nn/ema';
 import type { Fwd } from '../nn/layers';
 import { hingeD, hingeG } from '../nn/losses';
 import { ParamStore } from '../nn/params';
+import { bilinearUp2x, blur3 } from '../nn/resample';
 import { SpectralNorm, disposeVectors } from '../nn/spectral-norm';
 import type { Rng } from '../rng';
 import { DIFFAUGMENT_ALL, diffAugment, drawDiffAugment, type DiffAugmentOp } from '../train/diffaugment';
@@ -81,9 +82,16 @@ export interface SmallGanConfig extends BaseImageConfig {
   gSkip?: boolean;
   /**
    * How G doubles resolution: 'transposed' (4×4 stride-2 transposed conv; absent = this, the first
-   * design) or 'resize' (nearest 2× then 3×3 conv: no checkerboard, Odena et al. 2016).
+   * design), 'resize' (nearest 2× then 3×3 conv: no checkerboard, Odena et al. 2016) or 'bilinear'
+   * (bilinear 2× then 3×3 conv: nearest copies each pixel into a 2×2 block, which the conv must learn
+   * to smooth away; left in, it shows as a 2-pixel grid).
    */
-  gUpsample?: 'transposed' | 'resize';
+  gUpsample?: 'transposed' | 'resize' | 'bilinear';
+  /**
+   * Blur ([1 2 1]/4) before each of D's stride-2 convolutions, so D cannot be fooled by, nor push G
+   * towards, frequencies the stride aliases (StyleGAN2 does the same). Absent = false.
+   */
+  dBlur?: boolean;
   /** Scale of the full-resolution toRGB's initial weights (1 = Xavier); small = start from the skips' smooth image. */
   gOutInitScale?: number;
   /**
@@ -112,13 +120,13 @@ export interface SmallGanConfig extends BaseImageConfig {
 
 export const SMALL_GAN_SIZES = [32, 64, 128] as const;
 
-type DesignOptions = Required<Pick<SmallGanConfig, 'mbstdGroup' | 'gNorm' | 'gSkip' | 'gUpsample' | 'gOutInitScale' | 'gNormBias' | 'gEmaStats'>>;
+type DesignOptions = Required<Pick<SmallGanConfig, 'mbstdGroup' | 'gNorm' | 'gSkip' | 'gUpsample' | 'dBlur' | 'gOutInitScale' | 'gNormBias' | 'gEmaStats'>>;
 
 /**
  * The design before these options existed, i.e. what an absent field means: the one place that says so
  * (the model fills a config's gaps from it; fine-tuning does too, see ImageFamilyModule.legacy).
  */
-export const SMALL_GAN_LEGACY: DesignOptions = { mbstdGroup: 0, gNorm: 'pixel', gSkip: false, gUpsample: 'transposed', gOutInitScale: 1, gNormBias: true, gEmaStats: false };
+export const SMALL_GAN_LEGACY: DesignOptions = { mbstdGroup: 0, gNorm: 'pixel', gSkip: false, gUpsample: 'transposed', dBlur: false, gOutInitScale: 1, gNormBias: true, gEmaStats: false };
 
 export function smallGanDefaults(data: { size: number; channels: 1 | 3 | 4 }): SmallGanConfig {
   const size = (SMALL_GAN_SIZES as readonly number[]).includes(data.size) ? data.size : 64;
@@ -152,7 +160,7 @@ export function validateSmallGan(family: string, c: SmallGanConfig): void {
   if (!(c.lr > 0) || !(c.beta1 >= 0 && c.beta1 < 1) || !(c.beta2 >= 0 && c.beta2 < 1)) throw configError(family, 'bad Adam settings');
   if (!(c.emaDecay >= 0 && c.emaDecay < 1)) throw configError(family, 'emaDecay must be in [0, 1)');
   if (c.gNorm !== undefined && c.gNorm !== 'batch' && c.gNorm !== 'pixel') throw configError(family, "gNorm must be 'batch' or 'pixel'");
-  if (c.gUpsample !== undefined && c.gUpsample !== 'transposed' && c.gUpsample !== 'resize') throw configError(family, "gUpsample must be 'transposed' or 'resize'");
+  if (c.gUpsample !== undefined && !['transposed', 'resize', 'bilinear'].includes(c.gUpsample)) throw configError(family, "gUpsample must be 'transposed', 'resize' or 'bilinear'");
   if (c.gOutInitScale !== undefined && !(c.gOutInitScale > 0)) throw configError(family, 'gOutInitScale must be > 0');
   if (c.mbstdGroup !== undefined && !(Number.isInteger(c.mbstdGroup) && c.mbstdGroup >= 0)) throw configError(family, 'mbstdGroup must be an integer ≥ 0');
   if (!c.diffAugment.every((op) => (DIFFAUGMENT_ALL as readonly string[]).includes(op))) throw configError(family, 'unknown DiffAugment op');
@@ -201,7 +209,7 @@ export class SmallGan implements ImageModel {
     this.gIn = new Dense('G/in', c.latentDim + condDim, 16 * ch(4), { init: he, bias });
     for (let i = 0, r = 4; i < stages; i++, r *= 2) {
       this.gUp.push(
-        d.gUpsample === 'resize'
+        d.gUpsample !== 'transposed'
           ? new Conv2d(`G/up${i}`, ch(r), ch(2 * r), { kernel: 3, init: he, bias })
           : new ConvTranspose2d(`G/up${i}`, ch(r), ch(2 * r), { kernel: 4, stride: 2, init: he, bias }),
       );
@@ -291,7 +299,8 @@ export class SmallGan implements ImageModel {
         rgb = upsample2x(rgb ? (tf.add(rgb, here) as tf.Tensor4D) : here);
       }
       const up = this.gUp[i]!;
-      x = norm(i + 1, up instanceof Conv2d ? up.apply(f, nearest2x(x)) : up.apply(f, x));
+      const bigger = this.design.gUpsample === 'bilinear' ? bilinearUp2x(x) : this.design.gUpsample === 'resize' ? nearest2x(x) : x;
+      x = norm(i + 1, up.apply(f, bigger));
     }
     const out = this.gOut.apply(f, x);
     return tf.tanh(rgb ? (tf.add(out, rgb) as tf.Tensor4D) : out);
@@ -300,7 +309,7 @@ export class SmallGan implements ImageModel {
   /** D's score per image, [n]. */
   discriminator(f: Fwd, x: tf.Tensor4D, cond?: Conditioning): tf.Tensor1D {
     let h = x;
-    for (const conv of this.dConv) h = lrelu(conv.apply(f, h));
+    for (const conv of this.dConv) h = lrelu(conv.apply(f, this.design.dBlur ? blur3(h) : h));
     const features = tf.sum(h, [1, 2]) as tf.Tensor2D;
     // The statistic enters like one more channel of the 4×4 map, summed over its positions (×hw), so
     // its scale matches the pooled features' under D's spectral norm.
