@@ -4,7 +4,7 @@
  * what the measure can tell apart, and the start time that (with the run's number) tells two runs of
  * the same model on the same dataset apart. Nothing here imports node or the DOM.
  */
-import { TEXT_FAMILIES, type ModelFamily, type Run } from './contract';
+import { TEXT_FAMILIES, type ModelFamily, type Run, type TrainLength } from './contract';
 
 /** What the Train form calls each family (and what default run names say). */
 export const FAMILY_LABELS: Record<ModelFamily, string> = {
@@ -62,4 +62,16 @@ export function formatStarted(ms: number): string {
   const d = new Date(ms);
   const p = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
+/**
+ * Seconds of training between an image run's checkpoints (each one measured for quality) when the user
+ * sets no step cadence: a time box gets about six, one to two minutes apart in ten minutes, never closer
+ * than 20 s nor further apart than 2 minutes; a run sized in steps, one every 2 minutes. The engine
+ * follows it (jobs/train/probe-schedule.ts) and the Train form says it.
+ */
+export const CHECKPOINTS_PER_BOX = 6;
+export function checkpointSeconds(length: TrainLength): number {
+  if (!('minutes' in length)) return 120;
+  return Math.min(120, Math.max(20, (length.minutes * 60) / CHECKPOINTS_PER_BOX));
 }

@@ -115,12 +115,18 @@ test('datasets: sample in one click, import a folder, see the report and grid, e
   await expect(page.getByTestId('settings-save')).toBeDisabled();
   await studio.screenshot('datasets-settings');
 
-  // Upload through the file picker (the same path drag-and-drop uses).
+  // Upload through the file picker (the same path drag-and-drop uses): the files go into the selected
+  // dataset, as the import panel says, not into a new "Uploaded files" one (issue 18).
   await page.getByTestId('tab-items').click();
-  await page.getByTestId('import-files-input').setInputFiles([path.join(folder, 'dog', 'dog-1.png'), path.join(folder, 'dog', 'dog-2.png'), path.join(folder, 'broken.png')]);
-  await expect(page.getByTestId('dataset-title')).toHaveText('Uploaded files', { timeout: 60_000 });
-  await expect(page.getByTestId('import-summary')).toContainText('2 imported');
-  await expect(page.getByTestId('item-cell')).toHaveCount(2);
+  await expect(page.getByTestId('import-into')).toContainText('“pets”');
+  const bird = path.join(path.dirname(folder), 'bird.png');
+  fs.writeFileSync(bird, await sharp({ create: { width: 64, height: 64, channels: 3, background: '#7b2cbf' } }).png().toBuffer());
+  await page.getByTestId('import-files-input').setInputFiles([bird, path.join(folder, 'dog', 'dog-1.png'), path.join(folder, 'broken.png')]);
+  await expect(page.getByTestId('import-summary')).toContainText('1 imported', { timeout: 60_000 });
+  await expect(page.getByTestId('import-summary')).toContainText('1 already there');
+  await expect(page.getByTestId('dataset-title')).toHaveText('pets');
+  await expect(page.getByTestId('dataset-row')).toHaveCount(2);
+  await expect(page.getByTestId('item-cell')).toHaveCount(13);
   await studio.screenshot('datasets-upload');
   fs.rmSync(path.dirname(folder), { recursive: true, force: true });
 });

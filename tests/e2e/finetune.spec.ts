@@ -23,6 +23,8 @@ async function startFromForm(page: Page, opts: { fineTune: boolean; name: string
     await form.getByTestId('train-size-32').check({ force: true });
   }
   await form.getByTestId('train-batch').fill('8');
+  // The form proposes a time box; these runs are sized in steps.
+  await form.getByTestId('train-length-unit').selectOption('steps');
   await form.getByTestId('train-steps').fill('4');
   await form.locator('details.advanced summary').click();
   await form.getByTestId('train-sample-every').fill('2');

@@ -43,6 +43,8 @@ async function startRun(page: Page, choice: RunChoice): Promise<number> {
   await form.getByTestId('train-family-default').check({ force: true });
   await form.getByTestId('train-size-32').check({ force: true });
   await form.getByTestId('train-batch').fill('8');
+  // The form proposes a time box; these runs are sized in steps.
+  await form.getByTestId('train-length-unit').selectOption('steps');
   await form.getByTestId('train-steps').fill(String(choice.steps));
   await form.locator('details.advanced summary').click();
   await form.getByTestId('train-sample-every').fill(String(choice.sampleEvery));

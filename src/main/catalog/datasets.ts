@@ -34,12 +34,15 @@ interface DatasetRowDb {
   updated_at: number;
   item_count: number;
   alpha_count: number;
+  tag_count: number;
 }
 
 const SELECT = `
   SELECT d.*,
     (SELECT count(*) FROM item i WHERE i.dataset_id = d.id) AS item_count,
-    (SELECT count(*) FROM item i WHERE i.dataset_id = d.id AND i.has_alpha = 1) AS alpha_count
+    (SELECT count(*) FROM item i WHERE i.dataset_id = d.id AND i.has_alpha = 1) AS alpha_count,
+    (SELECT count(*) FROM (SELECT t.tag_id FROM item_tag t JOIN item i ON i.id = t.item_id
+       WHERE i.dataset_id = d.id GROUP BY t.tag_id HAVING count(*) >= 2)) AS tag_count
   FROM dataset d`;
 
 /** Settings stored as JSON are re-validated on read, so an old or hand-edited row falls back to defaults field by field. */
@@ -66,6 +69,7 @@ function toDataset(db: Db, r: DatasetRowDb): Dataset {
     itemCount: r.item_count,
     labels,
     hasAlpha: r.alpha_count > 0,
+    tagCount: r.tag_count,
     prepare: parseSettings(PrepareSettings, r.prepare_json, DEFAULT_PREPARE),
     augment: parseSettings(AugmentSettings, r.augment_json, DEFAULT_AUGMENT),
     createdAt: r.created_at,

@@ -170,3 +170,18 @@ export function insertImportedModel(
     return { modelId, checkpointId: Number(ckpt.lastInsertRowid) };
   })();
 }
+
+/** Stars and boards of generations, for the export picker's filters (ids that are not generations are absent). */
+export function curationOf(db: Db, ids: number[]): Map<number, { starred: boolean; boardIds: number[] }> {
+  const out = new Map<number, { starred: boolean; boardIds: number[] }>();
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500);
+    const marks = chunk.map(() => '?').join(',');
+    for (const r of db.prepare(`SELECT id, starred FROM generation WHERE id IN (${marks})`).all(...chunk) as Array<{ id: number; starred: number }>) {
+      out.set(r.id, { starred: r.starred === 1, boardIds: [] });
+    }
+    const onBoards = db.prepare(`SELECT generation_id AS id, board_id AS boardId FROM board_item WHERE generation_id IN (${marks}) ORDER BY board_id`).all(...chunk) as Array<{ id: number; boardId: number }>;
+    for (const r of onBoards) out.get(r.id)?.boardIds.push(r.boardId);
+  }
+  return out;
+}

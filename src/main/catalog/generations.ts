@@ -96,8 +96,10 @@ export function dropPendingGeneration(db: Db, id: number): void {
   db.prepare('DELETE FROM generation WHERE id = ? AND file IS NULL').run(id);
 }
 
-export function setNearest(db: Db, id: number, itemId: number | null, distance: number, memorised: boolean): void {
+export function setNearest(db: Db, id: number, itemId: number | null, distance: number, memorised: boolean, guard?: { space: string; threshold: number }): void {
   db.prepare('UPDATE generation SET nearest_item_id = ?, nearest_distance = ?, memorised = ? WHERE id = ?').run(itemId, distance, memorised ? 1 : 0, id);
+  // The copy check may arrive after the row was written (Create shows images first): record its rule too.
+  if (guard) db.prepare(`UPDATE generation SET params_json = json_set(params_json, '$.guard', json(?)) WHERE id = ?`).run(JSON.stringify(guard), id);
 }
 
 /**

@@ -67,9 +67,11 @@ export function registerGenerateCommand(program: Command, globals: () => GlobalO
         }
         const req = buildRequest(service, flags);
         const bar = progressBar(opts);
+        const seeds = new Map<number, number>();
         const off = service.events.onAny((event, payload) => {
           if (event === 'generate.image') {
-            const p = payload as { index: number; total: number };
+            const p = payload as { index: number; total: number; item: { id: number; seed: number } };
+            seeds.set(p.item.id, p.item.seed);
             bar(p.index + 1, p.total, 'images');
           }
         });
@@ -82,14 +84,17 @@ export function registerGenerateCommand(program: Command, globals: () => GlobalO
           const out = path.resolve(flags.out);
           fs.mkdirSync(out, { recursive: true });
           files = result.generationIds.map((id, i) => {
-            const seed = req.seed + i;
+            // An empty image left out shifts the rest: name each file by its own seed.
+            const seed = seeds.get(id) ?? req.seed + i;
             const target = path.join(out, `${id}-seed${seed}.png`);
             fs.copyFileSync(files[i]!, target);
             return target;
           });
         }
-        printResult(opts, { generationIds: result.generationIds, files, backend: result.backend, ms: result.ms }, () =>
-          `Generated ${result.generationIds.length} images on ${result.backend ?? '?'} in ${(result.ms / 1000).toFixed(1)} s:\n${files.join('\n')}`,
+        const skipped = result.skipped ?? 0;
+        printResult(opts, { generationIds: result.generationIds, files, skipped, backend: result.backend, ms: result.ms }, () =>
+          `Generated ${result.generationIds.length} images on ${result.backend ?? '?'} in ${(result.ms / 1000).toFixed(1)} s` +
+            `${skipped ? ` (${skipped} came out empty and ${skipped === 1 ? 'was' : 'were'} left out)` : ''}:\n${files.join('\n')}`,
         );
         await service.close();
       } catch (err) {

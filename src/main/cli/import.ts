@@ -6,6 +6,7 @@ import { findDataset } from '../catalog/datasets';
 import { importReportOf, startImport } from '../service/datasets';
 import { AtelierError } from '../../shared/errors';
 import type { EventPayload } from '../../shared/events';
+import type { ImportReport } from '../../shared/contract';
 
 interface ImportFlags {
   project?: string;
@@ -23,7 +24,7 @@ export function registerImportCommand(program: Command, globals: () => GlobalOpt
     )
     .option('--project <project>', 'project id or name')
     .option('--dataset <dataset>', 'dataset id or name: added to if it exists, created otherwise (default: a new dataset named after the first path)')
-    .option('--text', 'a text dataset (.txt, .md, .csv) for the text generators')
+    .option('--text', 'make a text dataset (.txt, .md, .csv) for the text generators; text files alone become one without it')
     .action(async (paths: string[], flags: ImportFlags) => {
       const opts = globals();
       const service = openService(opts);
@@ -52,8 +53,10 @@ export function registerImportCommand(program: Command, globals: () => GlobalOpt
         const report = importReportOf(service.ctx, started.jobId);
         if (!report) throw new AtelierError('internal', 'The import ended without a report.');
         const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+        const kind = (await service.call('datasets.get', { id: report.datasetId })).kind;
         const out = {
           datasetId: report.datasetId,
+          kind,
           imported: report.imported,
           duplicates: report.duplicates,
           skipped: report.skipped.map((s) => ({ path: s.path, reason: s.reason, detail: s.detail, ...(s.technical ? { technical: s.technical } : {}) })),
@@ -65,14 +68,7 @@ export function registerImportCommand(program: Command, globals: () => GlobalOpt
           elapsedMs: report.elapsedMs,
           peakRssMb,
         };
-        printResult(opts, out, () =>
-          [
-            `Dataset ${report.datasetId}: ${report.imported} imported, ${report.duplicates} duplicates merged, ${report.alreadyPresent} already there, ${report.skipped.length} skipped (${report.status}).`,
-            ...report.skipped.map((s) => `  skipped ${s.path}: ${s.reason} — ${s.detail}`),
-            ...report.nearDuplicates.slice(0, 20).map((n) => `  near-duplicate: ${n.a} ≈ ${n.b} (distance ${n.distance})`),
-            ...report.warnings.map((w) => `  note ${w.path}: ${w.message}`),
-          ].join('\n'),
-        );
+        printResult(opts, out, () => humanReport(report, kind));
         await service.close();
         process.exit(outcome.status === 'done' ? 0 : 1);
       } catch (err) {
@@ -80,4 +76,23 @@ export function registerImportCommand(program: Command, globals: () => GlobalOpt
         fail(err, opts);
       }
     });
+}
+
+/** Lines of a list, at most `max`, then how many more there are (the JSON output has them all). */
+function capped<T>(items: T[], max: number, line: (x: T) => string, what: string): string[] {
+  const shown = items.slice(0, max).map(line);
+  if (items.length > max) shown.push(`  … and ${items.length - max} more ${what} (--json lists them all)`);
+  return shown;
+}
+
+/** The import report for a person: a summary, then what needs a look, each list capped. */
+export function humanReport(report: ImportReport, kind: 'image' | 'text'): string {
+  const n = report.imported;
+  const items = kind === 'text' ? (n === 1 ? 'text file' : 'text files') : n === 1 ? 'image' : 'images';
+  return [
+    `Dataset ${report.datasetId} (${kind}): ${n} ${items} imported, ${report.duplicates} duplicates merged, ${report.alreadyPresent} already there, ${report.skipped.length} skipped (${report.status}).`,
+    ...capped(report.skipped, 50, (s) => `  skipped ${s.path}: ${s.detail}`, 'skipped files'),
+    ...capped(report.nearDuplicates, 10, (n) => `  near-duplicate: ${n.a} ≈ ${n.b} (distance ${n.distance})`, 'near-duplicate pairs'),
+    ...capped(report.warnings, 20, (w) => `  note${w.path ? ` ${w.path}` : ''}: ${w.message}`, 'notes'),
+  ].join('\n');
 }

@@ -8,6 +8,7 @@ import { listDatasets } from '../catalog/datasets';
 import { ensureBaseModels } from '../jobs/train/base-models';
 import { AtelierError } from '../../shared/errors';
 import { ModelFamily, type Run, type StartTraining, type TrainLength } from '../../shared/contract';
+import { proposedImageFamily } from '../../shared/conditioning';
 import { getModel } from '../catalog/models';
 import { canFineTune } from '../jobs/train/start';
 import { KID_MEASURES, familyLabel, formatBestMetric, formatKid, formatMeasure, isTextFamily, formatStarted } from '../../shared/run-format';
@@ -29,6 +30,7 @@ interface TrainFlags {
   lrScale?: string;
   sampleEvery?: string;
   checkpointEvery?: string;
+  workers?: string;
 }
 
 export function registerTrainCommands(program: Command, globals: () => GlobalOptions): void {
@@ -37,7 +39,7 @@ export function registerTrainCommands(program: Command, globals: () => GlobalOpt
     .description('Train a model on a dataset, or continue a run (--resume). Ctrl-C stops it, resumable.')
     .option('--project <project>', 'project id or name')
     .option('--dataset <dataset>', 'dataset id or name (default: the project\'s only dataset of the right kind)')
-    .option('--model <family>', 'mlpgan | dcgan | default | cgan | vae | charlstm | chartransformer (with --from: the base\'s own)')
+    .option('--model <family>', 'mlpgan | dcgan | default | cgan | vae | charlstm | chartransformer (with --from: the base\'s own; without: cgan for an image dataset with labels or tags, else default)')
     .option('--size <px>', 'image size: 32, 64 or 128 (image families; mlpgan is 28, dcgan 32)')
     .option('--steps <n>', 'train for n steps')
     .option('--minutes <m>', 'train for m minutes of training time')
@@ -50,6 +52,7 @@ export function registerTrainCommands(program: Command, globals: () => GlobalOpt
     .option('--lr-scale <x>', 'fine-tuning: multiply the learning rate')
     .option('--sample-every <steps>', 'save a sample grid every n steps')
     .option('--checkpoint-every <steps>', 'save a checkpoint every n steps')
+    .option('--workers <n>', 'data-parallel training workers (image models; default: one per free core, or ATELIER_TRAIN_WORKERS; --resume: the run\'s own)')
     .action(async (flags: TrainFlags) => {
       const opts = globals();
       const service = openService(opts);
@@ -57,7 +60,7 @@ export function registerTrainCommands(program: Command, globals: () => GlobalOpt
         const run = flags.resume ? resume(service, flags) : start(service, flags);
         const result = await follow(service, run, opts);
         printResult(opts, result, () =>
-          `Run ${result.runId} ${result.status} at step ${result.steps} on ${result.backend ?? '?'}` +
+          `Run ${result.runId} ${result.status} at step ${result.steps} on ${result.backend ?? '?'}${result.workers > 1 ? `, ${result.workers} workers` : ''}` +
           (result.checkpoint ? `; checkpoint ${result.checkpoint.id} (step ${result.checkpoint.step})` : ''),
         );
         await service.close();
@@ -96,7 +99,8 @@ export function registerTrainCommands(program: Command, globals: () => GlobalOpt
         const detail = await service.call('runs.get', { id: parseId(runId, 'run id') });
         printResult(opts, detail, () => {
           const r = detail.run;
-          const lines = [describeRun(r), `backend: ${r.backend ?? '—'}${r.backendReport ? ` (${r.backendReport.reason})` : ''}`];
+          const workers = r.backendReport?.workers ?? 1;
+          const lines = [describeRun(r), `backend: ${r.backend ?? '—'}${workers > 1 ? `, ${workers} workers` : ''}${r.backendReport ? ` (${r.backendReport.reason})` : ''}`];
           for (const [name, points] of Object.entries(detail.scalars)) {
             const last = points[points.length - 1];
             if (last) lines.push(`${name}: ${describeScalar(name, last[1])} at step ${last[0]} (${points.length} points)`);
@@ -172,7 +176,7 @@ export function startInput(service: Service, flags: TrainFlags): StartTraining {
   const db = service.ctx.db;
   const project = findProject(db, required(flags.project, '--project'));
   const base = flags.from ? resolveBase(service, flags.from) : null;
-  const family = base ? familyFromBase(base, flags.model) : parseFamily(required(flags.model, '--model (or --from, to fine-tune a base model or checkpoint)'));
+  const family = base ? familyFromBase(base, flags.model) : flags.model !== undefined ? parseFamily(flags.model) : proposedFamily(db, project, flags.dataset);
   const isText = isTextFamily(family);
   const datasets = listDatasets(db, project.id).filter((d) => d.kind === (isText ? 'text' : 'image'));
   let datasetId: number;
@@ -215,7 +219,25 @@ export function startInput(service: Service, flags: TrainFlags): StartTraining {
       : undefined,
     sampleEvery: optionalInt(flags.sampleEvery, '--sample-every'),
     checkpointEvery: optionalInt(flags.checkpointEvery, '--checkpoint-every'),
+    workers: optionalInt(flags.workers, '--workers'),
   };
+}
+
+/**
+ * No --model and no --from: the family the Train form proposes for the image dataset (conditional when
+ * it has labels or tags: shared/conditioning.ts). A text dataset still needs --model.
+ */
+function proposedFamily(db: Service['ctx']['db'], project: { id: number; name: string }, dataset: string | undefined): StartTraining['family'] {
+  const all = listDatasets(db, project.id);
+  const pick = (kind: 'image' | 'text') => {
+    const list = all.filter((d) => d.kind === kind);
+    return dataset === undefined ? (list.length === 1 ? list[0] : undefined) : list.find((d) => String(d.id) === dataset || d.name.toLowerCase() === dataset.toLowerCase());
+  };
+  const image = pick('image');
+  if (image) return proposedImageFamily(image);
+  if (pick('text')) required(undefined, '--model (a text model: charlstm or chartransformer)');
+  // No image dataset to look at: the dataset lookup that follows says what is missing.
+  return 'default';
 }
 
 function parseFamily(text: string): StartTraining['family'] {
@@ -276,7 +298,7 @@ function resolveCheckpoint(service: Service, ref: string): number {
 }
 
 function resume(service: Service, flags: TrainFlags): Promise<Run> {
-  return service.call('runs.resume', { id: parseId(flags.resume!, '--resume'), length: parseLength(flags, false), backend: flags.backend });
+  return service.call('runs.resume', { id: parseId(flags.resume!, '--resume'), length: parseLength(flags, false), backend: flags.backend, workers: optionalInt(flags.workers, '--workers') });
 }
 
 interface TrainOutput {
@@ -284,6 +306,8 @@ interface TrainOutput {
   status: string;
   steps: number;
   backend: string | null;
+  /** Data-parallel training workers the run used. */
+  workers: number;
   checkpoint: { id: number; step: number; sha256: string; file: string } | null;
 }
 
@@ -319,6 +343,7 @@ async function follow(service: Service, runPromise: Promise<Run>, opts: GlobalOp
     status: final.status,
     steps: final.step,
     backend: final.backend,
+    workers: (final.backendReport as { workers?: number } | null)?.workers ?? 1,
     checkpoint: last ? { id: last.id, step: last.step, sha256: last.sha256, file: last.file } : null,
   };
 }

@@ -5,7 +5,7 @@
 import sharp, { type Metadata } from 'sharp';
 import type { SkipReason } from '../../shared/contract/datasets';
 import { PIXEL_LIMIT } from './prepare';
-import { dHashFromRgba } from './phash';
+import { fingerprintFromRgba } from './phash';
 import { EXT_OF, IMAGE_EXTENSIONS, MIME, describeBytes, sniffImage, type ImageType } from './sniff';
 import { sanitizeSvg, SvgRefusedError } from './svg';
 
@@ -37,6 +37,7 @@ export interface DecodedImage {
   height: number;
   hasAlpha: boolean;
   thumb: Buffer;
+  /** dHash + colour layout (phash.ts: fingerprintFromRgba). */
   phash: string;
   warnings: string[];
 }
@@ -131,7 +132,7 @@ export async function decodeImage(input: Buffer, ext: string): Promise<DecodedIm
       .resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true, kernel: info.width <= 64 ? 'nearest' : 'lanczos3' })
       .webp({ quality: 82, alphaQuality: 90 })
       .toBuffer();
-    phash = dHashFromRgba(data, info.width, info.height);
+    phash = fingerprintFromRgba(data, info.width, info.height);
   } catch (err) {
     throw classifyDecodeError(err, endsEarly(bytes, type));
   }

@@ -15,7 +15,7 @@ import { containedPath } from '../files/contain';
 import { layout } from '../files/data-dir';
 import { decodeImage, MAX_IMAGE_BYTES, SkipError } from './decode';
 import { mergeMeta, MAX_META_BYTES, parseManifest, parseSidecar, type ItemMeta } from './metadata';
-import { hamming, hashWords, NEAR_DUPLICATE_DISTANCE } from './phash';
+import { colourDistance, colourOf, hamming, hashWords, NEAR_DUPLICATE_COLOUR, NEAR_DUPLICATE_DISTANCE } from './phash';
 import { sniffImage, TEXT_EXTENSIONS } from './sniff';
 import { sanitizeSvg, SvgRefusedError } from './svg';
 import { LimitError, openSource, openZip, type OpenedSource, type SourceFile, type SourceProblem } from './sources';
@@ -53,10 +53,14 @@ export type ImportOutcome = Omit<ImportReport, 'datasetId' | 'jobId' | 'status'>
 const MAX_LISTED = 5_000;
 const MAX_NEAR_PAIRS = 1_000;
 
-/** Near-duplicate search: with distance ≤ 4, two 64-bit hashes agree exactly on one of 5 bit blocks. */
+/**
+ * Near-duplicate search: with distance ≤ 4, two 64-bit hashes agree exactly on one of 5 bit blocks. A pair
+ * whose shapes match must also match in colour (phash.ts), so recoloured copies of one drawing are not reported.
+ */
 class NearIndex {
   private readonly blocks: Array<Map<number, number[]>> = Array.from({ length: 5 }, () => new Map());
   private readonly words: Array<[number, number]> = [];
+  private readonly colours: Array<Uint8Array | null> = [];
   readonly names: string[] = [];
 
   private keys(w: [number, number]): number[] {
@@ -68,6 +72,7 @@ class NearIndex {
   /** Indices of earlier entries within the distance; then adds this one. */
   addAndFind(hex: string, name: string, limit: number): Array<{ index: number; distance: number }> {
     const w = hashWords(hex);
+    const colour = colourOf(hex);
     const keys = this.keys(w);
     const found = new Map<number, number>();
     for (let b = 0; b < 5; b++) {
@@ -76,11 +81,15 @@ class NearIndex {
       for (const i of bucket) {
         if (found.has(i) || found.size >= limit) continue;
         const d = hamming(w, this.words[i]!);
-        if (d <= NEAR_DUPLICATE_DISTANCE) found.set(i, d);
+        if (d > NEAR_DUPLICATE_DISTANCE) continue;
+        const other = this.colours[i];
+        if (colour && other && colourDistance(colour, other) > NEAR_DUPLICATE_COLOUR) continue;
+        found.set(i, d);
       }
     }
     const index = this.words.length;
     this.words.push(w);
+    this.colours.push(colour);
     this.names.push(name);
     for (let b = 0; b < 5; b++) {
       const m = this.blocks[b]!;
@@ -152,6 +161,8 @@ export async function runImport(params: ImportParams, sink: ImportSink): Promise
 
   // 2. Sort each source's files into candidates, sidecars and manifests.
   const candidates: Candidate[] = [];
+  /** Files of the other kind (text files in an image import, images in a text one): said once more in a note. */
+  let otherKind = 0;
   for (const s of opened) {
     const byStem = new Map<string, SourceFile[]>();
     for (const f of s.files) {
@@ -170,7 +181,8 @@ export async function runImport(params: ImportParams, sink: ImportSink): Promise
         try {
           parsed = parseManifest((await f.read(MAX_META_BYTES)).toString('utf8'), f.ext === '.csv' ? 'csv' : 'json');
         } catch (err) {
-          skip(f.display, err instanceof LimitError ? 'too_large' : 'unreadable', err instanceof LimitError ? 'manifest larger than 20 MB' : (err as Error).message);
+          if (err instanceof LimitError) skip(f.display, 'too_large', 'a manifest larger than 20 MB');
+          else skip(f.display, 'unreadable', 'the manifest could not be read (is it valid CSV or JSON?)', (err as Error).message);
           continue;
         }
         if (!parsed) {
@@ -188,11 +200,13 @@ export async function runImport(params: ImportParams, sink: ImportSink): Promise
         // A .txt next to an image of the same name is that image's sidecar.
         const siblings = byStem.get(stemOf(f.rel)) ?? [];
         if (f.ext === '.txt' && siblings.some((x) => x !== f && !TEXT_EXTENSIONS.has(x.ext))) continue;
-        skip(f.display, 'unsupported', 'a text file in an image dataset (not a sidecar: no image of the same name)');
+        otherKind++;
+        skip(f.display, 'other_kind', 'a text file, and this is an image dataset: import text files on their own to make a text dataset');
         continue;
       }
       if (params.kind === 'text' && !isText) {
-        skip(f.display, 'unsupported', 'not a .txt, .md or .csv file (this is a text dataset)');
+        otherKind++;
+        skip(f.display, 'other_kind', 'not a .txt, .md or .csv file, and this is a text dataset: import images on their own to make an image dataset');
         continue;
       }
       if (f.ext === '.zip') {
@@ -258,7 +272,7 @@ export async function runImport(params: ImportParams, sink: ImportSink): Promise
         try {
           sidecarMeta = parseSidecar((await c.sidecar.read(1024 * 1024)).toString('utf8'));
         } catch (err) {
-          notes.push(`sidecar ${c.sidecar.display} not read: ${(err as Error).message}`);
+          notes.push(`its caption file ${c.sidecar.display} could not be read${err instanceof LimitError ? ' (larger than 1 MB)' : ''}, so its caption and tags were not used`);
         }
       }
       const meta = mergeMeta({ label: c.label }, sidecarMeta, c.meta);
@@ -336,6 +350,16 @@ export async function runImport(params: ImportParams, sink: ImportSink): Promise
   await flush();
   for (const s of opened) await s.close().catch(() => {});
   if (skippedMore > 0) warnings.push({ path: '', message: `${skippedMore} more skipped files are not listed` });
+  if (otherKind > 0) {
+    const n = otherKind === 1 ? 'One text file was' : `${otherKind} text files were`;
+    warnings.unshift({
+      path: '',
+      message:
+        params.kind === 'image'
+          ? `${n} not imported: this is an image dataset (${imported} image${imported === 1 ? '' : 's'} imported). Import the text files on their own and they become a text dataset for the text models.`
+          : `${otherKind === 1 ? 'One file was' : `${otherKind} files were`} not imported: this is a text dataset (${imported} text file${imported === 1 ? '' : 's'} imported). Import images on their own and they become an image dataset.`,
+    });
+  }
   return {
     ended,
     seen: total + skipped.filter((s) => s.reason === 'escapes_root' || s.reason === 'archive_limit').length,

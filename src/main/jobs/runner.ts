@@ -20,6 +20,21 @@ export interface JobSpec {
   onEnd?: (outcome: JobOutcome, job: JobHandle) => void | Promise<void>;
   /** Use an existing job row (resume) instead of inserting one. */
   jobId?: number;
+  /**
+   * Run the job on this port instead of a new worker thread (a warm worker shared by jobs, e.g. the
+   * sampler's: jobs/sample/warm.ts). It behaves like a Worker of its own: 'exit' once the job ended,
+   * and terminate() ends it.
+   */
+  port?: JobPort;
+}
+
+/** What the runner needs of a worker: node's Worker is one. */
+export interface JobPort {
+  on(event: 'message', listener: (msg: WorkerMessage) => void): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  on(event: 'exit', listener: (code: number) => void): unknown;
+  postMessage(msg: unknown): void;
+  terminate(): Promise<number>;
 }
 
 export interface JobOutcome {
@@ -43,7 +58,7 @@ const HEARTBEAT_MS = 5_000;
  * blocks. Every job is a catalog row whose status, progress and heartbeat follow the worker.
  */
 export class JobRunner {
-  private readonly jobs = new Map<number, { handle: JobHandle; worker: Worker; ending: ControlAction | null }>();
+  private readonly jobs = new Map<number, { handle: JobHandle; worker: JobPort; ending: ControlAction | null }>();
   private readonly timer: NodeJS.Timeout;
   /** How long a cancelled worker may take to wind down before it is ended for it. */
   cancelGraceMs = 15_000;
@@ -67,7 +82,7 @@ export class JobRunner {
   }
 
   start(spec: JobSpec): JobHandle {
-    const entry = workerEntry(spec.worker);
+    const entry = spec.port ? null : workerEntry(spec.worker);
     let id: number;
     if (spec.jobId !== undefined) {
       id = spec.jobId;
@@ -75,7 +90,7 @@ export class JobRunner {
     } else {
       id = insertJob(this.db, { projectId: spec.projectId, kind: spec.kind, params: spec.params });
     }
-    const worker = new Worker(entry.file, { workerData: spec.workerData, argv: entry.argv });
+    const worker: JobPort = spec.port ?? new Worker(entry!.file, { workerData: spec.workerData, argv: entry!.argv });
     let resolveDone!: (o: JobOutcome) => void;
     const done = new Promise<JobOutcome>((r) => (resolveDone = r));
     const record = {

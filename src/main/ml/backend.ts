@@ -35,6 +35,8 @@ export interface BackendReport {
   skipped: { name: BackendName; reason: string }[];
   /** Version of the tfjs-core the app computes with. */
   tfjsVersion: string;
+  /** Data-parallel training workers of the run this report belongs to (absent: one; see jobs/train/parallel.ts). */
+  workers?: number;
 }
 
 export interface InitBackendOptions {
@@ -194,6 +196,20 @@ function defaultThreads(): number {
   if (Number.isInteger(fromEnv) && fromEnv >= 1) return Math.min(fromEnv, 64);
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   return cores >= 8 ? Math.min(8, Math.floor(cores / 2)) : 1;
+}
+
+/**
+ * wasm threads for each of a run's `workers` data-parallel training workers. One worker: the default
+ * above. More: one thread each. Measured on the 2-core reference machine (img/s, workers × threads):
+ * default model 64 px batch 16: 1×1 16.2, 1×2 20.5, 2×1 25.6; 128 px: 1×1 9.6, 1×2 11.9, 2×1 15.6,
+ * 2×2 12.8. Workers beat threads at every size, and combining them oversubscribes the cores. Machines
+ * with more cores were not measured, so the two are not combined there either. ATELIER_WASM_THREADS
+ * overrides.
+ */
+export function wasmThreadsPerWorker(workers: number): number | undefined {
+  if (workers <= 1) return undefined;
+  const fromEnv = Number(process.env.ATELIER_WASM_THREADS);
+  return Number.isInteger(fromEnv) && fromEnv >= 1 ? Math.min(fromEnv, 64) : 1;
 }
 
 const ATTEMPTS: Attempt[] = [

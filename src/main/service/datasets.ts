@@ -31,8 +31,7 @@ import { containedPath } from '../files/contain';
 import { checkReadablePath } from './door-paths';
 import { listSamples } from '../datasets/samples';
 import { uploadDir } from '../datasets/staging';
-import { extOf } from '../datasets/sources';
-import { TEXT_EXTENSIONS } from '../datasets/sniff';
+import { inferDatasetKind } from '../datasets/kind';
 import { prepareImage, preparedChannels } from '../datasets/prepare';
 import { augmentImage } from '../datasets/augment';
 import type { ImportParams, NewItem } from '../datasets/import';
@@ -55,9 +54,17 @@ interface ImportJobParams {
   uploadId?: string;
 }
 
-function inferKind(paths: string[]): 'image' | 'text' {
-  // Only a list of plain text files makes a text dataset by itself; folders default to images.
-  return paths.length > 0 && paths.every((p) => TEXT_EXTENSIONS.has(extOf(p)) && fs.existsSync(p) && fs.statSync(p).isFile()) ? 'text' : 'image';
+function nameOfPath(p: string): string {
+  const base = path.basename(p) || p;
+  const isFile = (() => {
+    try {
+      return fs.statSync(p).isFile();
+    } catch {
+      return false;
+    }
+  })();
+  const dot = base.lastIndexOf('.');
+  return isFile && dot > 0 ? base.slice(0, dot) : base;
 }
 
 export function startImport(
@@ -93,11 +100,13 @@ export function startImport(
     datasetId = d.id;
   } else {
     const first = input.paths?.[0];
-    const wanted = input.name ?? (first ? path.basename(path.resolve(first)).replace(/\.zip$/i, '') : (sourceNames.find((n) => n && n !== 'upload') ?? 'Uploaded files'));
+    // Named after the first path, without a file's extension ("pet-names.txt" → "pet-names").
+    const wanted = input.name ?? (first ? nameOfPath(path.resolve(first)) : (sourceNames.find((n) => n && n !== 'upload') ?? 'Uploaded files'));
     datasetId = insertDataset(db, {
       projectId: project.id,
       name: freeDatasetName(db, project.id, wanted),
-      kind: input.kind ?? inferKind(paths),
+      // Text files (and no images) make a text dataset without being told; anything else an image one.
+      kind: input.kind ?? inferDatasetKind(paths),
       source: extra.source,
       attribution: extra.attribution,
     });
@@ -246,6 +255,40 @@ async function preview(ctx: EngineContext, input: ParsedInput<'datasets.preview'
   return { images };
 }
 
+/** Files up to this size have their lines counted; larger ones show their first lines only. */
+const COUNT_LINES_UP_TO = 8 * 1024 * 1024;
+/** Bytes read for the first lines of a file. */
+const HEAD_BYTES = 256 * 1024;
+
+async function textLines(ctx: EngineContext, input: ParsedInput<'datasets.textLines'>) {
+  const d = getDataset(ctx.db, input.datasetId);
+  if (d.kind !== 'text') throw new AtelierError('bad_request', `"${d.name}" is an image dataset; its items have no lines.`);
+  const wanted = new Set(input.itemIds);
+  const items = listTrainingItems(ctx.db, d.id).filter((it) => wanted.has(it.id));
+  const out: Array<{ itemId: number; lines: string[]; lineCount: number | null }> = [];
+  for (const it of items) {
+    const file = containedPath(ctx.dataDir, it.file);
+    let handle: fsp.FileHandle | null = null;
+    try {
+      handle = await fsp.open(file, 'r');
+      const { size } = await handle.stat();
+      const whole = size <= COUNT_LINES_UP_TO;
+      const buf = Buffer.alloc(whole ? size : Math.min(size, HEAD_BYTES));
+      await handle.read(buf, 0, buf.length, 0);
+      // Cut at the last complete character when only the head was read.
+      const text = buf.toString('utf8').replace(/\uFFFD$/, '');
+      const all = text.split(/\r?\n/).filter((l) => l.trim().length > 0);
+      out.push({ itemId: it.id, lines: all.slice(0, input.lines).map((l) => l.slice(0, 300)), lineCount: whole ? all.length : null });
+    } catch {
+      // A file removed behind our back: no lines to show.
+      out.push({ itemId: it.id, lines: [], lineCount: null });
+    } finally {
+      await handle?.close();
+    }
+  }
+  return { items: out };
+}
+
 type DatasetMethod =
   | 'datasets.list'
   | 'datasets.get'
@@ -260,7 +303,8 @@ type DatasetMethod =
   | 'datasets.samples'
   | 'datasets.addSample'
   | 'datasets.setSettings'
-  | 'datasets.preview';
+  | 'datasets.preview'
+  | 'datasets.textLines';
 
 export function datasetHandlers(ctx: EngineContext): Pick<Handlers, DatasetMethod> {
   const { db } = ctx;
@@ -330,5 +374,6 @@ export function datasetHandlers(ctx: EngineContext): Pick<Handlers, DatasetMetho
       return d;
     },
     'datasets.preview': (input) => preview(ctx, input),
+    'datasets.textLines': (input) => textLines(ctx, input),
   };
 }

@@ -5,7 +5,9 @@ import type { Handlers } from './handlers';
 import type { EngineContext } from './context';
 import type { ExportRecord } from '../../shared/contract';
 import { AtelierError } from '../../shared/errors';
-import { getExport, insertExport, listExports, checkpointForExport, findImportedBySha, insertImportedModel, listExportableModels, type ExportRow } from '../catalog/exports';
+import { getExport, insertExport, listExports, checkpointForExport, curationOf, findImportedBySha, insertImportedModel, listExportableModels, type ExportRow } from '../catalog/exports';
+import { listBoards } from '../catalog/boards';
+import { zipEntries } from '../export/pack';
 import { exportGenerations, exportTimeline, type ExportOutcome } from '../export/exporter';
 import { checkpointFilePath, lineageOf, listExportableGenerations, listTimelineRuns } from '../export/source';
 import { buildModelBundle, readModelBundle, BUNDLE_EXTENSION } from '../export/model-bundle';
@@ -81,6 +83,36 @@ function exportedFile(ctx: EngineContext, exportId: number, name: string): strin
   return f.path;
 }
 
+/** A zip of everything one export wrote larger than this is refused (it is built in memory). */
+const MAX_ZIP_BYTES = 1024 * 1024 * 1024;
+
+/**
+ * "Download all": an export's files in one zip, written (atomically) next to the export's folder in the
+ * data folder's exports/, where both doors serve it as media. The same export gives the same bytes, so
+ * asking again rewrites the same file.
+ */
+async function zipExport(ctx: EngineContext, exportId: number): Promise<ExportRecord['files'][number]> {
+  const row = getExport(ctx.db, exportId);
+  if (row.files.length === 0) throw new AtelierError('not_found', `Export ${exportId} wrote no files.`);
+  const total = row.files.reduce((a, f) => a + f.bytes, 0);
+  if (total > MAX_ZIP_BYTES) throw new AtelierError('invalid_input', `Export ${exportId} is too large to zip here (${Math.round(total / 1024 / 1024)} MB); its files are in ${row.outDir}.`);
+  const entries: Array<{ name: string; data: Uint8Array }> = [];
+  for (const f of row.files) {
+    try {
+      entries.push({ name: f.name, data: await fsp.readFile(f.path) });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new AtelierError('not_found', `${f.name} is no longer there (moved or deleted), so the export cannot be zipped.`);
+      throw err;
+    }
+  }
+  const data = await zipEntries(entries);
+  const stem = sanitizeFileName(path.basename(row.outDir), `export-${row.id}`);
+  const media = `exports/${stem}.zip`;
+  const file = containedPath(ctx.dataDir, media);
+  await writeFileAtomic(file, data);
+  return { name: `${stem}.zip`, path: file, bytes: data.length, media };
+}
+
 /** Dataset and model attribution as one line ("A; B"), or null when neither says anything. */
 function attributionText(...parts: unknown[]): string | null {
   const all = parts.flatMap((p) => (Array.isArray(p) ? p : [p])).filter((a): a is string => typeof a === 'string' && a.trim() !== '');
@@ -99,6 +131,7 @@ export function exportHandlers(ctx: EngineContext): Pick<
   | 'export.generations'
   | 'export.timeline'
   | 'export.list'
+  | 'export.zip'
   | 'export.reveal'
   | 'export.copy'
   | 'export.drag'
@@ -109,8 +142,10 @@ export function exportHandlers(ctx: EngineContext): Pick<
   return {
     'export.candidates': ({ projectId, limit }) => {
       if (!ctx.db.prepare('SELECT 1 FROM project WHERE id = ?').get(projectId)) throw new AtelierError('not_found', `There is no project with id ${projectId}.`);
+      const generations = listExportableGenerations(ctx.db, projectId, limit);
+      const curation = curationOf(ctx.db, generations.map((g) => g.id));
       return {
-        generations: listExportableGenerations(ctx.db, projectId, limit).map((g) => ({
+        generations: generations.map((g) => ({
           id: g.id,
           file: g.file!,
           prompt: g.prompt,
@@ -119,10 +154,14 @@ export function exportHandlers(ctx: EngineContext): Pick<
           height: g.height,
           model: g.provenance.model.name,
           createdAt: g.createdAt,
+          starred: curation.get(g.id)?.starred ?? false,
+          boardIds: curation.get(g.id)?.boardIds ?? [],
+          step: g.provenance.checkpoint.step,
         })),
         runs: listTimelineRuns(ctx.db, projectId),
         models: listExportableModels(ctx.db, projectId),
         desktop: desktops.has(ctx),
+        boards: listBoards(ctx.db, projectId).map((b) => ({ id: b.id, name: b.name })),
       };
     },
     'export.generations': async (input) => {
@@ -137,6 +176,7 @@ export function exportHandlers(ctx: EngineContext): Pick<
       return record(ctx, outcome.projectId, outcome);
     },
     'export.list': ({ projectId }) => listExports(ctx.db, projectId).map((r) => toRecord(r)),
+    'export.zip': ({ exportId }) => zipExport(ctx, exportId),
     'export.reveal': async ({ exportId, name }) => {
       await desktop(ctx, 'Showing a file in its folder').reveal(exportedFile(ctx, exportId, name));
       return { ok: true as const };

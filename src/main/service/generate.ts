@@ -2,13 +2,18 @@ import type { Handlers } from './handlers';
 import type { EngineContext } from './context';
 import { getProject } from '../catalog/projects';
 import { listPrompts } from '../catalog/prompts';
-import { cancelGenerate, reproduceGeneration, startGenerate, waitGenerate } from '../jobs/sample/start';
+import { cancelGenerate, prepareGenerate, reproduceGeneration, startGenerate, waitGenerate } from '../jobs/sample/start';
 
-export function generateHandlers(ctx: EngineContext): Pick<Handlers, 'generate.start' | 'generate.wait' | 'generate.cancel' | 'generate.reproduce' | 'prompts.history'> {
+export function generateHandlers(ctx: EngineContext): Pick<Handlers, 'generate.start' | 'generate.prepare' | 'generate.wait' | 'generate.cancel' | 'generate.reproduce' | 'prompts.history'> {
   return {
     'generate.start': (req) => {
       getProject(ctx.db, req.projectId);
       return startGenerate(ctx, req);
+    },
+    'generate.prepare': (req) => {
+      getProject(ctx.db, req.projectId);
+      prepareGenerate(ctx, req);
+      return { ok: true as const };
     },
     'generate.wait': ({ jobId }) => waitGenerate(ctx, jobId),
     'generate.cancel': ({ jobId }) => {

@@ -5,6 +5,7 @@ import { AtelierError, type ErrorPayload } from '../../shared/errors';
 import { openCatalog } from '../catalog/db';
 import { sweepInterruptedJobs } from '../catalog/jobs';
 import { JobRunner } from '../jobs/runner';
+import { closeWarmSamplers } from '../jobs/sample/warm';
 import { EventBus } from './events';
 import type { EngineContext } from './context';
 import type { Handlers } from './handlers';
@@ -111,6 +112,7 @@ export function createService(options: ServiceOptions): Service {
     call: async <M extends MethodName>(method: M, input: unknown) => (await invoke(method, input)) as Output<M>,
     close: async () => {
       await ctx.jobs.shutdown();
+      await closeWarmSamplers(ctx);
       db.close();
     },
   };

@@ -4,7 +4,7 @@ import type { ModelInfo, Run, RunDetail } from '../../shared/contract';
 import { getRun, listGrids, listRuns, runScalars, setRunStatus, type RunRow } from '../catalog/runs';
 import { getModel, listModels, type ModelRow } from '../catalog/models';
 import { getCheckpoint, listModelCheckpoints, listRunCheckpoints, type CheckpointRow } from '../catalog/checkpoints';
-import { resumeTraining, startTraining, type RunParams } from '../jobs/train/start';
+import { resumeTraining, runPhase, startTraining, type RunParams } from '../jobs/train/start';
 import { AtelierError } from '../../shared/errors';
 import { ensureBaseModels } from '../jobs/train/base-models';
 import { KID_MEASURES, KID_SCALE } from '../../shared/run-format';
@@ -42,7 +42,7 @@ export function toRun(ctx: EngineContext, r: RunRow): Run {
     const pm = getModel(ctx.db, c.modelId);
     parent = { checkpointId: c.id, sha256: c.sha256, modelName: pm.name, family: pm.family, step: c.step, source: pm.source };
   }
-  const report = r.backendReport as { name: string; reason: string; threads: number | null; skipped: Array<{ name: string; reason: string }> } | null;
+  const report = r.backendReport as { name: string; reason: string; threads: number | null; skipped: Array<{ name: string; reason: string }>; workers?: number } | null;
   return {
     id: r.id,
     projectId: r.projectId,
@@ -52,7 +52,7 @@ export function toRun(ctx: EngineContext, r: RunRow): Run {
     family: model.family as Run['family'],
     status: r.status,
     backend: r.backend,
-    backendReport: report ? { name: report.name, reason: report.reason, threads: report.threads ?? 0, skipped: report.skipped } : null,
+    backendReport: report ? { name: report.name, reason: report.reason, threads: report.threads ?? 0, skipped: report.skipped, ...(report.workers ? { workers: report.workers } : {}) } : null,
     step: r.step,
     targetSteps: 'steps' in params.length ? (params.sessionStartStep ?? 0) + params.length.steps : null,
     targetMinutes: 'minutes' in params.length ? params.length.minutes : null,
@@ -66,6 +66,7 @@ export function toRun(ctx: EngineContext, r: RunRow): Run {
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,
     endedAt: r.endedAt,
+    phase: runPhase(ctx, r.id),
   };
 }
 
@@ -118,7 +119,7 @@ export function runHandlers(ctx: EngineContext): Pick<Handlers, 'runs.start' | '
       }
       return { ok: true as const };
     },
-    'runs.resume': ({ id, length, backend }) => toRun(ctx, resumeTraining(ctx, id, length, backend)),
+    'runs.resume': ({ id, length, backend, workers }) => toRun(ctx, resumeTraining(ctx, id, length, backend, workers)),
     'models.list': ({ projectId }) => {
       ensureBaseModels(ctx);
       return listModels(ctx.db, projectId ?? null).map((m) => toModelInfo(ctx, m));

@@ -24,8 +24,10 @@ export const UPLOAD_LIMITS = {
 const usage = new Map<string, { bytes: number; files: number }>();
 
 function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string>): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
-  res.end(JSON.stringify(body));
+  // A sized answer (not chunked): the browser knows the moment it has all of it.
+  const text = Buffer.from(JSON.stringify(body), 'utf8');
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(text.length), ...headers });
+  res.end(text);
 }
 
 /** A relative path as a browser gives it (webkitRelativePath or a plain name), checked segment by segment. */

@@ -7,6 +7,8 @@ export const BackendStatus = z.strictObject({
   reason: z.string(),
   threads: z.number().int().nonnegative(),
   skipped: z.array(z.strictObject({ name: z.string(), reason: z.string() })),
+  /** A training run's data-parallel workers (threads, each with `threads` backend threads); absent = one. */
+  workers: z.number().int().positive().optional(),
 });
 export type BackendStatus = z.infer<typeof BackendStatus>;
 

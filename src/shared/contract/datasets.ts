@@ -45,6 +45,8 @@ export const Dataset = z.strictObject({
   attribution: z.string().nullable(),
   itemCount: z.number().int().nonnegative(),
   labels: z.array(z.strictObject({ name: z.string(), count: z.number().int().nonnegative() })),
+  /** Tags found on at least two images (what a conditional model can learn; see shared/conditioning.ts). */
+  tagCount: z.number().int().nonnegative().optional(),
   hasAlpha: z.boolean(),
   prepare: PrepareSettings,
   augment: AugmentSettings,
@@ -92,6 +94,7 @@ export const SkipReason = z.enum([
   'invalid_utf8', // a text file that is not UTF-8
   'archive_limit', // a zip entry or the archive itself over the size/entry limits
   'special_file', // a pipe, socket, device or /proc-like system file: never opened (it could block forever)
+  'other_kind', // a text file in an image dataset, or an image in a text one: it belongs in a dataset of its own kind
 ]);
 export type SkipReason = z.infer<typeof SkipReason>;
 
@@ -110,7 +113,7 @@ export const ImportReport = z.strictObject({
   /** `detail` in plain words; `technical`, when present, is the decoder's or the system's own message. */
   skipped: z.array(z.strictObject({ path: z.string(), reason: SkipReason, detail: z.string(), technical: z.string().optional() })),
   duplicateOf: z.array(z.strictObject({ path: z.string(), of: z.string() })),
-  /** Pairs of different files that look nearly the same (dHash distance ≤ 4). */
+  /** Pairs of different files that look nearly the same: the same shape (dHash distance ≤ 4, the `distance`) and the same colours. */
   nearDuplicates: z.array(z.strictObject({ a: z.string(), b: z.string(), distance: z.number().int() })),
   warnings: z.array(z.strictObject({ path: z.string(), message: z.string() })),
   elapsedMs: z.number().nonnegative(),
@@ -198,6 +201,26 @@ export const datasetMethods = {
     z.strictObject({ projectId: Id, sampleId: z.string().max(120).default('twemoji-faces-animals-food') }),
     Dataset,
     'Copy a built-in sample into a project as a dataset (with its attribution).',
+  ),
+  'datasets.textLines': method(
+    z.strictObject({
+      datasetId: Id,
+      itemIds: z.array(Id).min(1).max(200),
+      /** Lines to return per item, from its start. */
+      lines: z.number().int().min(1).max(500).default(6),
+    }),
+    z.strictObject({
+      items: z.array(
+        z.strictObject({
+          itemId: Id,
+          /** The first non-empty lines (each cut at 300 characters). */
+          lines: z.array(z.string()),
+          /** Non-empty lines in the whole file: the examples a text model learns from; null when not counted (a very large file). */
+          lineCount: z.number().int().nonnegative().nullable(),
+        }),
+      ),
+    }),
+    'The first lines of items of a text dataset, and how many lines each holds (one training example per non-empty line).',
   ),
   'datasets.setSettings': method(
     z.strictObject({ id: Id, prepare: PrepareSettings.partial().optional(), augment: AugmentSettings.partial().optional() }),

@@ -71,6 +71,11 @@ export const ExportCandidate = z.strictObject({
   height: z.number().int().nullable(),
   model: z.string(),
   createdAt: Timestamp,
+  /** Curation, for the picker's filters: starred, and the boards it is on. */
+  starred: z.boolean().optional(),
+  boardIds: z.array(Id).optional(),
+  /** The checkpoint's step, for the picker's label. */
+  step: z.number().int().nonnegative().optional(),
 });
 export type ExportCandidate = z.infer<typeof ExportCandidate>;
 
@@ -82,6 +87,8 @@ export const ExportCandidates = z.strictObject({
   ),
   /** Whether reveal / copy / drag-out work here (desktop app only). */
   desktop: z.boolean(),
+  /** The project's boards, for the picker's board filter. */
+  boards: z.array(z.strictObject({ id: Id, name: z.string() })).optional(),
 });
 export type ExportCandidates = z.infer<typeof ExportCandidates>;
 
@@ -128,6 +135,11 @@ export const exportMethods = {
     }),
     ExportRecord,
     "Animate a run's sample grids, step by step (a training timeline).",
+  ),
+  'export.zip': method(
+    z.strictObject({ exportId: Id }),
+    ExportFile,
+    'Put every file of an export into one zip in the data folder ("Download all"); the same export gives the same zip.',
   ),
   'export.list': method(z.strictObject({ projectId: Id }), z.array(ExportRecord), "A project's recent exports, newest first."),
   'export.reveal': method(FileRef, Ok, 'Show an exported file in the system file manager (desktop app only).'),

@@ -42,6 +42,8 @@ export const GenerateResult = z.strictObject({
   status: z.string(),
   generationIds: z.array(Id),
   files: z.array(z.string()),
+  /** Near-empty images left out of the gallery (their seeds are not in generationIds). */
+  skipped: z.number().int().nonnegative().optional(),
   backend: z.string().nullable(),
   ms: z.number().nonnegative(),
   error: z.string().nullable(),
@@ -70,6 +72,11 @@ export type ReproduceResult = z.infer<typeof ReproduceResult>;
 
 export const generateMethods = {
   'generate.start': method(GenerateRequest, GenerateStarted, 'Sample images from a model in a worker; each image streams as a generate.image event.'),
+  'generate.prepare': method(
+    z.strictObject({ projectId: Id, modelId: Id, checkpointId: Id.optional(), backend: z.enum(BACKEND_CHOICES).optional() }),
+    z.strictObject({ ok: z.literal(true) }),
+    'Load an image model into the warm sampler now, so the first generate.start with it shows images at once.',
+  ),
   'generate.wait': method(z.strictObject({ jobId: Id }), GenerateResult, 'Wait for a generate job to end and return what it made.'),
   'generate.cancel': method(z.strictObject({ jobId: Id }), z.strictObject({ ok: z.literal(true) }), 'Stop a generate job (images made so far are kept).'),
   'generate.reproduce': method(

@@ -46,8 +46,22 @@ export const StartTraining = z.strictObject({
   /** Checkpoint every N steps (default: about every 2 minutes of training, and at the end). */
   checkpointEvery: z.number().int().positive().max(1_000_000).optional(),
   keepLast: z.number().int().min(1).max(100).optional(),
+  /** Data-parallel training workers (threads); absent = one per free core (image models; text models use one). */
+  workers: z.number().int().min(1).max(64).optional(),
 });
 export type StartTraining = z.infer<typeof StartTraining>;
+
+/**
+ * What a run is doing when it is not taking steps: starting, loading images, building the model, its
+ * first samples, fitting or running the quality probe, the final save. Sent as `run.update` events and
+ * kept on the run while it lasts; null once steps run again.
+ */
+export const RunPhase = z.strictObject({
+  code: z.enum(['starting', 'loading', 'building', 'sampling', 'probe', 'measuring', 'finishing']),
+  /** One short sentence for the run card ("Loading 315 images…"). */
+  message: z.string(),
+});
+export type RunPhase = z.infer<typeof RunPhase>;
 
 export const CheckpointInfo = z.strictObject({
   id: Id,
@@ -95,6 +109,8 @@ export const Run = z.strictObject({
   createdAt: Timestamp,
   updatedAt: Timestamp,
   endedAt: Timestamp.nullable(),
+  /** While a running run is between steps for a reason worth saying (start-up, quality probe, final save). */
+  phase: RunPhase.nullable().optional(),
 });
 export type Run = z.infer<typeof Run>;
 
@@ -136,7 +152,7 @@ export const runMethods = {
     'Pause or resume a running run, finish it now (saving a final checkpoint), or cancel it.',
   ),
   'runs.resume': method(
-    z.strictObject({ id: Id, length: TrainLength.optional(), backend: z.enum(BACKEND_CHOICES).optional() }),
+    z.strictObject({ id: Id, length: TrainLength.optional(), backend: z.enum(BACKEND_CHOICES).optional(), workers: z.number().int().min(1).max(64).optional() }),
     Run,
     'Continue an interrupted or finished run from its last good checkpoint (by default to its original length).',
   ),

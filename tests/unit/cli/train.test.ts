@@ -54,9 +54,16 @@ describe('atelier train: what a command line asks for', () => {
     expect(startInput(s, { project: 'Pets', from: String(checkpointId), steps: '10' })).toMatchObject({ family: 'vae', size: 64, from: { checkpointId } });
   });
 
-  it('without --from, --model is still required', () => {
+  it('without --from and --model, proposes the Train form’s family: conditional for labelled data, else default', () => {
     const s = setup();
-    expect(() => startInput(s, { project: 'Pets', steps: '10' })).toThrow(/--model .*is required/);
+    // The sample's images carry labels (animal, face, food): the conditional model, so prompts steer.
+    expect(startInput(s, { project: 'Pets', steps: '10' })).toMatchObject({ family: 'cgan', datasetId: 1 });
+    s.ctx.db.prepare('UPDATE item SET label = NULL').run();
+    expect(startInput(s, { project: 'Pets', steps: '10' }).family).toBe('cgan'); // its tags still steer
+    s.ctx.db.prepare('DELETE FROM item_tag').run();
+    expect(startInput(s, { project: 'Pets', steps: '10' }).family).toBe('default');
+    // --model still wins.
+    expect(startInput(s, { project: 'Pets', model: 'vae', steps: '10' }).family).toBe('vae');
   });
 
   it('the engine refuses a family that cannot continue the checkpoint, whichever door asks', async () => {

@@ -33,6 +33,10 @@ describe('upload route', () => {
     for (const name of ['pets/cat/a.png', 'pets/dog/b.png']) {
       const r = await fetch(`${base}?id=${id}&path=${encodeURIComponent(name)}`, { method: 'POST', body: name.includes('a') ? png : Uint8Array.from(await noisePng(4, 16)), headers: auth });
       expect(r.status).toBe(200);
+      // A sized answer, read to the end here as the studio does (issue 18: unread answers stayed pending).
+      const text = await r.text();
+      expect(r.headers.get('content-length')).toBe(String(Buffer.byteLength(text)));
+      expect(JSON.parse(text)).toMatchObject({ ok: true });
     }
     const p = await service.call('projects.create', { name: 'U' });
     const { jobId, datasetId } = await service.call('datasets.import', { projectId: p.id, uploadId: id });
@@ -42,6 +46,17 @@ describe('upload route', () => {
     expect(d.labels.map((l) => l.name)).toEqual(['cat', 'dog']);
     // The staging folder is gone once imported.
     expect(fs.existsSync(path.join(service.ctx.dataDir, 'staging', 'uploads', id))).toBe(false);
+
+    // Uploaded text files (picked or dropped, no folder) make a text dataset without being told.
+    const textId = 'test-upload-0002';
+    for (const name of ['cats.txt', 'dogs.txt']) {
+      const r = await fetch(`${base}?id=${textId}&path=${name}`, { method: 'POST', body: `${name}\nTom\nRex\n`, headers: auth });
+      expect(r.status).toBe(200);
+      await r.text();
+    }
+    const t = await service.call('datasets.import', { projectId: p.id, uploadId: textId });
+    await service.ctx.jobs.get(t.jobId)?.done;
+    expect(await service.call('datasets.get', { id: t.datasetId })).toMatchObject({ kind: 'text', itemCount: 2 });
   });
 
   it('checks upload paths segment by segment', () => {

@@ -6,6 +6,7 @@ import { createService, type Service } from '../../../src/main/service';
 import { setupModel } from './helpers';
 import type { GenerateResult } from '../../../src/shared/contract';
 import { decodeLatent } from '../../../src/main/jobs/sample/latents';
+import { ensureBaseModels } from '../../../src/main/jobs/train/base-models';
 
 let service: Service;
 let ids: { projectId: number; modelId: number; checkpointId: number };
@@ -69,6 +70,19 @@ describe('generate', () => {
     expect(bytes(one.files[0]!).equals(bytes(a.files[3]!))).toBe(true);
     // And a different seed gives different pixels.
     expect(bytes(a.files[0]!).equals(bytes(a.files[1]!))).toBe(false);
+  });
+
+  it('an unconditional model (the shipped base) takes no condition from a prompt: same seed, same image, no label', async () => {
+    ensureBaseModels(service.ctx);
+    const base = (await service.call('models.list', { projectId: ids.projectId })).find((m) => m.source === 'base' && m.family !== 'cgan');
+    if (!base) return; // no unconditional base shipped
+    const run = (prompt: string) => generate({ modelId: base.id, prompt, seed: 7, count: 2 });
+    const a = await run('smileys-emotion');
+    const b = await run('animals-nature');
+    a.files.forEach((f, i) => expect(bytes(f).equals(bytes(b.files[i]!))).toBe(true));
+    const g = await service.call('gallery.get', { id: a.generationIds[0]! });
+    expect(g.label).toBeNull();
+    expect(g.params).toMatchObject({ condition: {}, unknownWords: ['smileys-emotion'] });
   });
 
   it('regenerates a gallery item from its stored metadata alone, bit-exactly', async () => {

@@ -3,6 +3,8 @@ import {
   alignSeries,
   appendPoint,
   defaultsForDataset,
+  fittingBase,
+  timeLeftMs,
   emaSmooth,
   formatDuration,
   gridAtStep,
@@ -115,5 +117,27 @@ describe('gridAtStep and warningsFromScalars', () => {
       { code: 'd_collapse', step: 12 },
       { code: 'mode_collapse', step: 40 },
     ]);
+  });
+});
+
+describe('fittingBase', () => {
+  const base = { source: 'base' as const, family: 'default' as const, size: 32, checkpoints: [{ id: 1 }] as never[] };
+  it('proposes a shipped base that fits the size the data trains at, from 10 images to a few hundred', () => {
+    expect(fittingBase(10, [base])).toBe(base);
+    expect(fittingBase(315, [base])).toBe(base);
+  });
+  it('not for data that trains at another size, nor own runs or bases without a checkpoint', () => {
+    expect(fittingBase(5000, [base])).toBeUndefined();
+    expect(fittingBase(10, [{ ...base, source: 'trained' as const }])).toBeUndefined();
+    expect(fittingBase(10, [{ ...base, checkpoints: [] }])).toBeUndefined();
+  });
+});
+
+describe('timeLeftMs', () => {
+  it('is the whole time box before the first step, then the engine’s estimate', () => {
+    expect(timeLeftMs('running', null, 10)).toBe(600_000);
+    expect(timeLeftMs('running', 42_000, 10)).toBe(42_000);
+    expect(timeLeftMs('running', null, null)).toBeNull();
+    expect(timeLeftMs('done', 42_000, 10)).toBeNull();
   });
 });

@@ -3,6 +3,7 @@
  * (seeded Rng, float32 arithmetic in a fixed order), so the same plan gives the same latent bit for bit.
  */
 import { Rng } from '../../ml/rng';
+import { truncateLatent } from '../../ml/sample/truncation';
 import type { LatentPlan } from './messages';
 
 export function encodeLatent(v: Float32Array): string {
@@ -45,14 +46,18 @@ function slerp(a: Float32Array, b: Float32Array, t: number): Float32Array {
 
 /**
  * The latent of one image. `directions` holds k unit vectors (k·dim values) and `offsets` the slider
- * positions along them.
+ * positions along them. A drawn latent at ψ < 1 moves towards `centre`, the model's truncation centre
+ * (ml/sample/truncation.ts: the one truncation of the sampler and of Create).
  */
-export function buildLatent(plan: LatentPlan, dim: number, truncation: number, directions: Float32Array | null, offsets: number[]): Float32Array {
+export function buildLatent(plan: LatentPlan, dim: number, truncation: number, directions: Float32Array | null, offsets: number[], centre: Float32Array | null = null): Float32Array {
   let z: Float32Array;
   switch (plan.mode) {
     case 'sample': {
       z = new Rng(plan.seed).normals(dim);
-      if (truncation !== 1) for (let i = 0; i < dim; i++) z[i] = z[i]! * truncation;
+      if (truncation < 1) {
+        if (!centre) throw new Error('A truncated latent needs the model\'s truncation centre.');
+        z = truncateLatent(z, truncation, centre);
+      }
       break;
     }
     case 'variation': {

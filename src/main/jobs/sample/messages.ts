@@ -1,12 +1,13 @@
 import type { ConditionRequest } from '../../ml/sample/sampler';
 import type { PrepareSettings, TrainingItem } from '../../datasets/prepare';
+import type { ControlAction } from '../protocol';
 
 /**
  * What one image of a request is made from. Latents are built in the worker (they need the model's
  * latent size and directions) from exactly these fields, which are also what the catalog stores.
  */
 export type LatentPlan =
-  /** ψ · N(0, I) drawn from `seed` (image i of a batch uses seed + i). */
+  /** N(0, I) drawn from `seed` (image i of a batch uses seed + i), truncated towards the model's centre at ψ < 1. */
   | { mode: 'sample'; seed: number }
   /** √(1−s²) · base + s · N(0, I) from `seed`: a variation of a stored latent. */
   | { mode: 'variation'; seed: number; base: string; strength: number }
@@ -46,14 +47,42 @@ export interface SampledImage {
   channels: number;
   /** The latent decoded, base64 of little-endian float32. */
   latent: string;
-  nearest: { itemId: number | null; distance: number; memorised: boolean; threshold: number } | null;
+  /** The ψ this image was drawn at, when a thin image was drawn again closer to the centre (< the asked ψ). */
+  psi?: number;
+  /** Near-empty all the same (nothing drawn, or a flat image): kept out of the gallery. */
+  empty: boolean;
+  nearest: Nearest | null;
+}
+
+export interface Nearest {
+  itemId: number | null;
+  distance: number;
+  memorised: boolean;
+  threshold: number;
 }
 
 export type SampleMessage =
   | { type: 'backend'; name: string; reason: string }
-  | { type: 'model'; latentDim: number; size: number; channels: number; step: number; sha256: string; labelNames: string[]; tagNames: string[] }
+  | { type: 'model'; latentDim: number; size: number; channels: number; step: number; sha256: string; labelNames: string[]; tagNames: string[]; /** The generator was already loaded (warm sampler). */ warm: boolean }
   | { type: 'images'; images: SampledImage[] }
-  | { type: 'guard'; status: 'ok' | 'skipped'; message?: string };
+  | { type: 'guard'; status: 'ok' | 'skipped'; message?: string }
+  /** The copy check, after every image was shown: image index → its nearest training image. */
+  | { type: 'nearest'; items: Array<{ index: number; nearest: Nearest }> };
+
+/**
+ * The warm sampler's own envelope (jobs/sample/warm.ts ⇄ host.ts): jobs and their controls in, each
+ * job's messages (the SampleMessage and common job messages above) out, tagged with the job's id.
+ */
+export type HostInbound =
+  | { type: 'job'; jobId: number; data: SampleWorkerData }
+  | { type: 'control'; jobId: number; action: ControlAction }
+  /** Load a model ahead of its first request (Create opened it); no job, nothing is posted back. */
+  | { type: 'preload'; checkpointPath: string; backend?: string };
+export interface HostOutbound {
+  type: 'hosted';
+  jobId: number;
+  msg: { type: string } & Record<string, unknown>;
+}
 
 export interface SampleResult {
   count: number;

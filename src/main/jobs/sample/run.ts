@@ -1,76 +1,129 @@
 /**
- * The sampling loop a worker runs: backend, generator, then the images in batches, each batch posted
- * as soon as it is decoded (the engine writes the files and rows and streams them to the views).
+ * The sampling loop: backend, generator, then the images in batches, each batch posted as soon as it
+ * is decoded (the engine writes the files and rows and streams them to the views). The copy check
+ * (feature space, training features, nearest neighbours) runs after every image was posted, so it
+ * never delays the first image; its result follows as one 'nearest' message.
+ *
+ * What is slow to make (the backend, a loaded generator, a fitted guard) comes from a SamplerCache: the
+ * warm sampler (host.ts) keeps them between jobs; a one-off worker makes them fresh.
  */
-import { initBackend, type BackendName } from '../../ml/backend';
+import { initBackend, type BackendName, type BackendReport } from '../../ml/backend';
 import { loadGenerator, type ConditionRequest, type Generator } from '../../ml/sample/sampler';
-import type { JobChannel } from '../worker-side';
+import { decodeKeepingContent } from '../../ml/sample/truncation';
 import { buildLatent, encodeLatent } from './latents';
 import { createGuard, type Guard } from './guard';
 import type { ImagePlan, SampleMessage, SampleResult, SampleWorkerData, SampledImage } from './messages';
 
-export async function runSampling(channel: JobChannel<SampleWorkerData>): Promise<SampleResult> {
+/** What the loop needs of its job: node's JobChannel (worker-side.ts) and the warm host's channel. */
+export interface SampleChannel {
+  readonly data: SampleWorkerData;
+  readonly endRequested: 'cancel' | 'stop' | 'finish' | null;
+  post(msg: { type: string } & Record<string, unknown>, transfer?: ArrayBuffer[]): void;
+  progress(done: number, total: number | null, message?: string): void;
+  checkpoint(): Promise<'cancel' | 'stop' | 'finish' | null>;
+}
+
+export interface SamplerCache {
+  backend(name: string | undefined): Promise<BackendReport>;
+  /** A loaded generator (warm: it was already loaded); the cache owns it (callers never dispose it). */
+  generator(checkpointPath: string): Promise<{ generator: Generator; warm: boolean }>;
+  guard(g: NonNullable<SampleWorkerData['guard']>): Promise<Guard>;
+  /** Principal directions of a generator (k·latentDim values), kept with it. */
+  directions(g: Generator, k: number): Float32Array;
+  /** Done with the job: a one-off cache frees what it made. */
+  release(): void;
+}
+
+/** For a worker that runs one job and ends: nothing is kept. */
+export function oneOffCache(): SamplerCache {
+  const made: Generator[] = [];
+  return {
+    backend: (name) => initBackend(name && name !== 'auto' ? (name as BackendName) : undefined),
+    generator: async (file) => {
+      const g = await loadGenerator(file);
+      made.push(g);
+      return { generator: g, warm: false };
+    },
+    guard: (g) => createGuard(g),
+    directions: (g, k) => g.principalDirections(k),
+    release: () => made.splice(0).forEach((g) => g.dispose()),
+  };
+}
+
+export async function runSampling(channel: SampleChannel, cache: SamplerCache): Promise<SampleResult> {
   const w = channel.data;
   const post = (m: SampleMessage, transfer: ArrayBuffer[] = []) => channel.post(m, transfer);
   const t0 = performance.now();
-  const report = await initBackend(w.backend && w.backend !== 'auto' ? (w.backend as BackendName) : undefined);
+  const report = await cache.backend(w.backend);
   post({ type: 'backend', name: report.name, reason: report.reason });
 
-  const g = await loadGenerator(w.checkpointPath);
-  try {
-    post({ type: 'model', latentDim: g.latentDim, size: g.size, channels: g.channels, step: g.step, sha256: g.sha256, labelNames: g.labelNames, tagNames: g.tagNames });
-    const k = Math.min(w.directions.length, g.latentDim);
-    const dirs = k > 0 && w.directions.some((o) => o !== 0) ? g.principalDirections(k) : null;
+  const { generator: g, warm } = await cache.generator(w.checkpointPath);
+  post({ type: 'model', latentDim: g.latentDim, size: g.size, channels: g.channels, step: g.step, sha256: g.sha256, labelNames: g.labelNames, tagNames: g.tagNames, warm });
+  const k = Math.min(w.directions.length, g.latentDim);
+  const dirs = k > 0 && w.directions.some((o) => o !== 0) ? cache.directions(g, k) : null;
 
-    let guard: Guard | null = null;
-    if (w.guard) {
-      try {
-        guard = await createGuard(w.guard);
-        post({ type: 'guard', status: 'ok' });
-      } catch (err) {
-        post({ type: 'guard', status: 'skipped', message: (err as Error).message });
-      }
-    }
-
-    let done = 0;
-    const total = w.images.length;
-    channel.progress(0, total, 'Sampling…');
-    for (let i = 0; i < total; ) {
-      const end = await channel.checkpoint();
-      if (end) break;
-      // A batch shares one condition (one decode call); plans with another condition start a new batch.
-      const first = w.images[i]!;
-      const key = conditionKey(first.condition);
-      const batch: ImagePlan[] = [];
-      while (i < total && batch.length < w.batch && conditionKey(w.images[i]!.condition) === key) batch.push(w.images[i++]!);
-      const out = decodeBatch(g, batch, w, dirs);
-      if (guard) {
-        const near = guard.check(out);
-        out.forEach((im, j) => (im.nearest = near[j] ?? null));
-      }
-      post({ type: 'images', images: out }, out.map((im) => im.pixels.buffer as ArrayBuffer));
-      done += batch.length;
-      channel.progress(done, total, `${done} of ${total}`);
-    }
-    return { count: done, ms: Math.round(performance.now() - t0) };
-  } finally {
-    g.dispose();
+  // Pixels kept for the copy check after the images went out (their buffers travel to the engine).
+  const forGuard: Array<{ index: number; pixels: Uint8Array; width: number; channels: number }> = [];
+  let done = 0;
+  const total = w.images.length;
+  channel.progress(0, total, 'Sampling…');
+  let first = true;
+  for (let i = 0; i < total; ) {
+    const end = await channel.checkpoint();
+    if (end) break;
+    // A batch shares one condition (one decode call); plans with another condition start a new batch.
+    // The first pass is one image, so the first tile shows as early as it can (passes never change pixels).
+    const size = first ? 1 : w.batch;
+    first = false;
+    const key = conditionKey(w.images[i]!.condition);
+    const batch: ImagePlan[] = [];
+    while (i < total && batch.length < size && conditionKey(w.images[i]!.condition) === key) batch.push(w.images[i++]!);
+    const out = decodeBatch(g, batch, w, dirs);
+    if (w.guard) for (const im of out) if (!im.empty) forGuard.push({ index: im.index, pixels: im.pixels.slice(), width: im.width, channels: im.channels });
+    post({ type: 'images', images: out }, out.map((im) => im.pixels.buffer as ArrayBuffer));
+    done += batch.length;
+    channel.progress(done, total, `${done} of ${total}`);
   }
+
+  if (w.guard && forGuard.length && !channel.endRequested) {
+    channel.progress(done, total, 'Checking for copies of training images…');
+    let guard: Guard | null = null;
+    try {
+      guard = await cache.guard(w.guard);
+      post({ type: 'guard', status: 'ok' });
+    } catch (err) {
+      post({ type: 'guard', status: 'skipped', message: (err as Error).message });
+    }
+    if (guard) {
+      const near = guard.check(forGuard);
+      post({ type: 'nearest', items: forGuard.map((im, j) => ({ index: im.index, nearest: near[j]! })).filter((x) => x.nearest) });
+    }
+  }
+  return { count: done, ms: Math.round(performance.now() - t0) };
 }
 
 function decodeBatch(g: Generator, batch: ImagePlan[], w: SampleWorkerData, dirs: Float32Array | null): SampledImage[] {
   const d = g.latentDim;
-  const latents = new Float32Array(batch.length * d);
-  batch.forEach((p, j) => latents.set(buildLatent(p.latent, d, w.truncation, dirs, w.directions), j * d));
-  const images = g.decodeLatents(latents, cleanCondition(batch[0]!.condition));
-  return images.map((im, j) => ({
+  const anchor = w.truncation < 1 && batch.some((p) => p.latent.mode === 'sample') ? g.truncationAnchor() : null;
+  const kept = decodeKeepingContent(
+    batch.length,
+    d,
+    w.truncation,
+    (j, psi) => buildLatent(batch[j]!.latent, d, psi, dirs, w.directions, anchor?.centre ?? null),
+    (z) => g.decodeLatents(z, cleanCondition(batch[0]!.condition)),
+    anchor?.floor ?? 0,
+    (j) => batch[j]!.latent.mode === 'sample',
+  );
+  return kept.images.map((im, j) => ({
     index: batch[j]!.index,
     seed: batch[j]!.seed,
     pixels: im.pixels,
     width: im.width,
     height: im.height,
     channels: im.channels,
-    latent: encodeLatent(latents.subarray(j * d, (j + 1) * d)),
+    latent: encodeLatent(kept.latents.subarray(j * d, (j + 1) * d)),
+    ...(kept.psis[j] !== w.truncation ? { psi: kept.psis[j] } : {}),
+    empty: kept.empty[j]!,
     nearest: null,
   }));
 }

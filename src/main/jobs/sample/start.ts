@@ -1,7 +1,9 @@
 /**
- * The engine side of Create: turns a `generate.start` request into image plans and a worker, and the
- * worker's images into PNG files (atomic) and generation rows (pending → complete), streamed to every
- * client as `generate.image` events. The main thread is the catalog's only writer.
+ * The engine side of Create: turns a `generate.start` request into image plans and a job on the warm
+ * sampler (warm.ts), and the worker's images into PNG files (atomic) and generation rows (pending →
+ * complete), streamed to every client as `generate.image` events. Near-empty images are left out
+ * (`generate.skipped`); the copy check arrives after the images and is attached to their rows
+ * (`generate.checked`). The main thread is the catalog's only writer.
  */
 import fs from 'node:fs';
 import sharp from 'sharp';
@@ -9,6 +11,8 @@ import type { EngineContext } from '../../service/context';
 import type { GenerateRequest, GenerateResult, ReproduceResult } from '../../../shared/contract';
 import { AtelierError } from '../../../shared/errors';
 import { parsePrompt, promptCondition } from '../../../shared/prompt';
+import { isConditionalFamily } from '../../../shared/conditioning';
+import { isTextFamily } from '../../../shared/run-format';
 import { getModel, type ModelRow } from '../../catalog/models';
 import { getCheckpoint, listModelCheckpoints, type CheckpointRow } from '../../catalog/checkpoints';
 import { getDatasetSettings, listTrainingItems } from '../../catalog/datasets';
@@ -30,6 +34,7 @@ import type { JobHandle, JobOutcome } from '../runner';
 import type { WorkerMessage } from '../protocol';
 import { blendCondition } from './latents';
 import type { ImagePlan, SampleMessage, SampleWorkerData, SampledImage } from './messages';
+import { preloadWarmSampler, warmSamplerPort } from './warm';
 import type { ConditionRequest } from '../../ml/sample/sampler';
 
 /** What a generate job made so far (for generate.wait and the CLI). */
@@ -37,6 +42,8 @@ interface JobState {
   projectId: number;
   total: number;
   ids: number[];
+  /** Near-empty images left out of the gallery. */
+  skipped: number;
   files: string[];
   backend: string | null;
   started: number;
@@ -90,7 +97,10 @@ export function resolveModel(ctx: EngineContext, projectId: number, modelId: num
   }
   const run = ctx.db.prepare('SELECT id, dataset_id FROM run WHERE model_id = ? ORDER BY id DESC LIMIT 1').get(model.id) as { id: number; dataset_id: number | null } | undefined;
   const meta = model.meta as { labels?: string[]; tags?: string[] };
-  return { model, checkpoint, runId: checkpoint.runId ?? run?.id ?? null, datasetId: run?.dataset_id ?? null, labels: meta.labels ?? [], tags: meta.tags ?? [] };
+  // An unconditional model may list its data's labels (the base does), but no word of a prompt reaches
+  // it: its vocabulary is empty, so a prompt becomes no condition and no image gets a label it never had.
+  const steered = isConditionalFamily(model.family);
+  return { model, checkpoint, runId: checkpoint.runId ?? run?.id ?? null, datasetId: run?.dataset_id ?? null, labels: steered ? (meta.labels ?? []) : [], tags: steered ? (meta.tags ?? []) : [] };
 }
 
 /** Start a generate job; images stream as `generate.image` events. */
@@ -129,11 +139,25 @@ export function startGenerate(ctx: EngineContext, req: GenerateRequest): { jobId
   const modeOf = req.interpolate ? 'interpolate' : req.variation ? 'variation' : 'sample';
   const lineage = (r.model.meta as { lineage?: unknown[] }).lineage ?? [];
   let backend = 'unknown';
-  const state: JobState = { projectId: req.projectId, total: plans.length, ids: [], files: [], backend: null, started: Date.now(), ms: 0, status: 'running', error: null, done: Promise.resolve() };
+  const state: JobState = { projectId: req.projectId, total: plans.length, ids: [], skipped: 0, files: [], backend: null, started: Date.now(), ms: 0, status: 'running', error: null, done: Promise.resolve() };
 
+  const idAt = new Map<number, number>();
   const onImages = async (job: JobHandle, images: SampledImage[]) => {
     for (const im of images) {
       const plan = plans[im.index]!;
+      if (im.empty) {
+        // Nothing drawn (or a flat image): not worth a place in the gallery; the views say so.
+        state.skipped++;
+        ctx.events.emit('generate.skipped', {
+          jobId: job.id,
+          projectId: req.projectId,
+          index: im.index,
+          total: plans.length,
+          reason: 'empty',
+          message: `Image ${im.index + 1} (seed ${im.seed}) came out empty and was left out.`,
+        });
+        continue;
+      }
       const id = insertPendingGeneration(ctx.db, {
         projectId: req.projectId,
         kind: 'image',
@@ -152,6 +176,7 @@ export function startGenerate(ctx: EngineContext, req: GenerateRequest): { jobId
             index: im.index,
             batch: req.batch,
             truncation: req.truncation,
+            ...(im.psi !== undefined ? { psi: im.psi } : {}),
             directions: req.directions,
             ...(req.variation ? { variation: req.variation } : {}),
             ...(req.interpolate ? { interpolate: req.interpolate } : {}),
@@ -180,6 +205,7 @@ export function startGenerate(ctx: EngineContext, req: GenerateRequest): { jobId
       }
       completeGeneration(ctx.db, id, file, im.width, im.height);
       if (im.nearest) setNearest(ctx.db, id, im.nearest.itemId, im.nearest.distance, im.nearest.memorised);
+      idAt.set(im.index, id);
       state.ids.push(id);
       state.files.push(file);
       const g = getGeneration(ctx.db, id);
@@ -202,6 +228,7 @@ export function startGenerate(ctx: EngineContext, req: GenerateRequest): { jobId
     params: { modelId: r.model.id, checkpointId: r.checkpoint.id, seed: req.seed, count: plans.length, prompt: req.prompt },
     worker: 'sample',
     workerData,
+    port: warmSamplerPort(ctx, workerData),
     onMessage: async (msg: WorkerMessage, handle: JobHandle) => {
       const m = msg as SampleMessage;
       if (m.type === 'backend') {
@@ -210,6 +237,14 @@ export function startGenerate(ctx: EngineContext, req: GenerateRequest): { jobId
         if (!ctx.backend) ctx.backend = { name: m.name, reason: m.reason, threads: 0, skipped: [] };
       } else if (m.type === 'images') {
         await onImages(handle, m.images);
+      } else if (m.type === 'nearest') {
+        for (const { index, nearest } of m.items) {
+          const id = idAt.get(index);
+          if (id === undefined) continue;
+          setNearest(ctx.db, id, nearest.itemId, nearest.distance, nearest.memorised, { space: 'quality-features', threshold: nearest.threshold });
+          ctx.events.emit('generate.checked', { jobId: handle.id, projectId: req.projectId, id, memorised: nearest.memorised });
+        }
+        if (m.items.some((x) => x.nearest.memorised)) ctx.events.emit('catalog.changed', { entity: 'generation', projectId: req.projectId });
       }
     },
     onEnd: (outcome: JobOutcome) => {
@@ -223,12 +258,23 @@ export function startGenerate(ctx: EngineContext, req: GenerateRequest): { jobId
   return { jobId: job.id, total: plans.length };
 }
 
+/**
+ * Load an image model into the warm sampler ahead of its first request (Create calls this when a model
+ * is chosen), so that request decodes at once. Text models and missing files are left alone.
+ */
+export function prepareGenerate(ctx: EngineContext, req: { projectId: number; modelId: number; checkpointId?: number; backend?: string }): void {
+  if (isTextFamily(getModel(ctx.db, req.modelId).family)) return;
+  const r = resolveModel(ctx, req.projectId, req.modelId, req.checkpointId);
+  const file = checkpointPath(ctx, r.checkpoint);
+  if (fs.existsSync(file)) preloadWarmSampler(ctx, file, req.backend);
+}
+
 /** Wait for a generate job of this process to end. */
 export async function waitGenerate(ctx: EngineContext, jobId: number): Promise<GenerateResult> {
   const state = stateMap(ctx).get(jobId);
   if (!state) throw new AtelierError('not_found', `Job ${jobId} is not a generate job of this Atelier.`);
   await state.done;
-  return { jobId, status: state.status, generationIds: [...state.ids], files: [...state.files], backend: state.backend, ms: state.ms, error: state.error };
+  return { jobId, status: state.status, generationIds: [...state.ids], files: [...state.files], skipped: state.skipped, backend: state.backend, ms: state.ms, error: state.error };
 }
 
 export function cancelGenerate(ctx: EngineContext, jobId: number): void {
@@ -324,6 +370,7 @@ export async function reproduceGeneration(ctx: EngineContext, id: number, backen
     params: { generationId: id },
     worker: 'sample',
     workerData,
+    port: warmSamplerPort(ctx, workerData),
     onMessage: (msg: WorkerMessage) => {
       const m = msg as SampleMessage;
       if (m.type === 'backend') usedBackend = m.name;

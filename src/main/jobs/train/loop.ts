@@ -3,10 +3,11 @@
  * the user pauses / finishes / the app stops. Sample grids and checkpoints are written here (atomically)
  * before the engine is told about them, so every catalog row points at a complete file.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { JobChannel } from '../worker-side';
-import { initBackend, type BackendName } from '../../ml/backend';
+import { initBackend, wasmThreadsPerWorker, type BackendName } from '../../ml/backend';
 import { TrainingSession } from '../../ml/train/session';
 import { DivergedError } from '../../ml/train/guards';
 import type { ImageFamily } from '../../ml/models/model';
@@ -19,22 +20,33 @@ import { TrainingWatch, imageDiversity } from './warnings';
 import { createQualityProbe, type QualityProbe } from './quality';
 import type { TrainMessage, TrainResult, TrainWorkerData } from './messages';
 import { StepClock } from './step-clock';
+import { startRunWorkers } from './parallel';
+import { MeasureQueue, checkpointSeconds } from './probe-schedule';
+import type { RunPhase } from '../../../shared/contract';
 
-/** Default cadence when the user sets none: a grid every ~30 s and a checkpoint every ~2 min of training. */
+/** Default cadence when the user sets none: a grid every ~30 s; checkpoints and quality: probe-schedule.ts. */
 const GRID_SECONDS = 30;
-const CHECKPOINT_SECONDS = 120;
 
 export async function runTraining(channel: JobChannel<TrainWorkerData>): Promise<TrainResult> {
   const w = channel.data;
   const post = (m: TrainMessage) => channel.post(m);
+  // Said in the run card (and the CLI's progress line before the first step) while no step runs.
+  let stepping = false;
+  const phase = (code: RunPhase['code'], message: string) => {
+    post({ type: 'phase', phase: { code, message } });
+    if (!stepping) channel.progress(0, null, message);
+  };
 
-  const report = await initBackend(w.backend && w.backend !== 'auto' ? (w.backend as BackendName) : undefined);
+  phase('starting', 'Starting the training engine…');
+  const workersReq = w.workers ?? { count: 1, requested: false };
+  const report = await initBackend(w.backend && w.backend !== 'auto' ? (w.backend as BackendName) : undefined, { threads: wasmThreadsPerWorker(workersReq.count) });
   post({ type: 'backend', report });
 
-  channel.progress(0, null, 'Preparing images…');
+  phase('loading', `Loading ${w.items.length.toLocaleString('en')} images…`);
   if (w.datasetKind !== 'image') throw new Error(`Training ${w.family} on a ${w.datasetKind} dataset is not supported.`);
   const data = await loadImageTrainingData(w.dataDir, w.items, w.size, w.prepare);
 
+  phase('building', w.resumeFrom ? 'Loading the last checkpoint…' : w.initFrom ? 'Loading the base model…' : 'Building the model…');
   const session = w.resumeFrom
     ? await TrainingSession.resume(w.resumeFrom, data)
     : await TrainingSession.create({
@@ -47,6 +59,10 @@ export async function runTraining(channel: JobChannel<TrainWorkerData>): Promise
         init: w.initFrom ? { checkpoint: w.initFrom.file, freezeDiscriminatorLayers: w.initFrom.freezeDiscriminatorLayers, lrScale: w.initFrom.lrScale } : undefined,
       });
   const startStep = session.step;
+  // Data-parallel workers (parallel.ts): the report is sent again with their count.
+  if (workersReq.count > 1) phase('building', 'Starting the training workers…');
+  const { group: workers, report: withWorkers } = await startRunWorkers(session, workersReq, report);
+  post({ type: 'backend', report: withWorkers });
   post({
     type: 'setup',
     config: session.config as unknown as Record<string, unknown>,
@@ -58,7 +74,10 @@ export async function runTraining(channel: JobChannel<TrainWorkerData>): Promise
     startStep,
   });
 
-  const probe: QualityProbe | null = await createQualityProbe(data, { seed: w.seed, cacheDir: w.cacheDir, family: w.family }).catch(() => null);
+  // Fitted on first use, after the first steps (probe-schedule.ts); null when this data cannot have one.
+  let probe: QualityProbe | null | undefined;
+  const queue = new MeasureQueue();
+  const checkpointEverySeconds = checkpointSeconds(w.length);
   const watch = new TrainingWatch(w.family, dataDiversity(data));
 
   const clock = new StepClock(channel, startStep);
@@ -89,22 +108,37 @@ export async function runTraining(channel: JobChannel<TrainWorkerData>): Promise
     post({ type: 'checkpoint', step: session.step, file, sha256, bytes });
     lastCheckpointStep = session.step;
     lastCheckpointAt = clock.loopMs;
-    const spent = performance.now() - t0;
-    if (probe) {
-      const m = await probe.evaluate(abs);
-      post({ type: 'metric', step: session.step, sha256, metric: m.metric, metrics: m.metrics });
-    }
-    return spent;
+    queue.add({ step: session.step, file: abs, sha256 });
+    return performance.now() - t0 + (queue.due(clock.loopMs) ? await measure() : 0);
   };
 
-  // The "before" picture and the metric's starting point.
-  if (!w.resumeFrom) {
-    await writeGrid();
-    if (probe) {
-      // Step 0 is measured through a checkpoint too, so every point on the metric curve means the same.
-      clock.loopMs += await writeCheckpoint();
+  // The quality probe's work: fit it the first time, then measure every checkpoint waiting for it.
+  const measure = async () => {
+    const t0 = performance.now();
+    const due = queue.take();
+    if (probe === undefined) {
+      phase('probe', 'Preparing the quality probe…');
+      probe = await createQualityProbe(data, { seed: w.seed, cacheDir: w.cacheDir, family: w.family }).catch(() => null);
     }
+    if (probe) {
+      phase('measuring', 'Measuring sample quality…');
+      for (const c of due) {
+        if (!fs.existsSync(c.file)) continue; // pruned while it waited: nothing left to measure
+        const m = await probe.evaluate(c.file);
+        post({ type: 'metric', step: c.step, sha256: c.sha256, metric: m.metric, metrics: m.metrics });
+      }
+    }
+    return performance.now() - t0;
+  };
+
+  // The "before" picture and the metric's starting point (measured once the first steps have run).
+  if (!w.resumeFrom) {
+    phase('sampling', w.initFrom ? 'Drawing samples from the base model…' : 'Drawing the first samples…');
+    await writeGrid();
+    // Step 0 is measured through a checkpoint too, so every point on the metric curve means the same.
+    clock.loopMs += await writeCheckpoint();
   }
+  stepping = true;
 
   let reason: TrainResult['reason'] = 'length';
   try {
@@ -130,12 +164,14 @@ export async function runTraining(channel: JobChannel<TrainWorkerData>): Promise
       clock.progress(r.step);
 
       if (clock.due(r.step, w.sampleEvery, lastGridAt, GRID_SECONDS)) clock.loopMs += await writeGrid();
-      if (clock.due(r.step, w.checkpointEvery, lastCheckpointAt, CHECKPOINT_SECONDS)) clock.loopMs += await writeCheckpoint();
+      if (clock.due(r.step, w.checkpointEvery, lastCheckpointAt, checkpointEverySeconds)) clock.loopMs += await writeCheckpoint();
+      else if (queue.due(clock.loopMs)) clock.loopMs += await measure();
     }
   } catch (err) {
     if (err instanceof DivergedError) {
       post({ type: 'warning', code: 'diverged', message: err.message, step: err.step });
     }
+    await workers?.close();
     session.dispose();
     probe?.dispose();
     throw err;
@@ -143,10 +179,13 @@ export async function runTraining(channel: JobChannel<TrainWorkerData>): Promise
 
   // Whatever ended the loop (length, finish, app stopping), keep the work: a last grid and checkpoint.
   if (reason !== 'cancelled') {
+    phase('finishing', 'Saving the final samples and checkpoint…');
     if (lastGridStep !== session.step) await writeGrid();
     if (lastCheckpointStep !== session.step || session.step === startStep) await writeCheckpoint();
+    if (queue.size > 0) await measure();
   }
   const step = session.step;
+  await workers?.close();
   session.dispose();
   probe?.dispose();
   return { step, reason };

@@ -1,7 +1,8 @@
 import type { BackendReport } from '../../ml/backend';
+import type { WorkersRequest } from './parallel';
 import type { PrepareSettings, TrainingItem } from '../../datasets/prepare';
 import type { AugmentSettings } from '../../ml/data';
-import type { TrainLength } from '../../../shared/contract';
+import type { RunPhase, TrainLength } from '../../../shared/contract';
 
 /** What the engine hands a training worker. Everything the worker needs; it never opens the catalog. */
 export interface TrainWorkerData {
@@ -28,6 +29,8 @@ export interface TrainWorkerData {
   checkpointEvery?: number;
   /** Where metric features are cached between runs (absolute folder). */
   cacheDir: string;
+  /** Data-parallel training workers (jobs/train/parallel.ts); absent = one. */
+  workers?: WorkersRequest;
 }
 
 /** Worker → engine, beyond the common job messages. Files named here already exist, complete. */
@@ -47,7 +50,9 @@ export type TrainMessage =
   | { type: 'grid'; step: number; file: string; diversity: number | null }
   | { type: 'checkpoint'; step: number; file: string; sha256: string; bytes: number }
   | { type: 'metric'; step: number; sha256: string; metric: number | null; metrics: Record<string, number> }
-  | { type: 'warning'; code: 'd_collapse' | 'mode_collapse' | 'diverged' | 'slow'; message: string; step: number };
+  | { type: 'warning'; code: 'd_collapse' | 'mode_collapse' | 'diverged' | 'slow'; message: string; step: number }
+  /** What the worker is doing between steps (null: stepping); the next step clears it too. */
+  | { type: 'phase'; phase: RunPhase | null };
 
 export interface TrainResult {
   step: number;

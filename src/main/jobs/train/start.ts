@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { EngineContext } from '../../service/context';
-import type { StartTraining, TrainLength } from '../../../shared/contract';
+import type { RunPhase, StartTraining, TrainLength } from '../../../shared/contract';
 import { AtelierError } from '../../../shared/errors';
 import { familyLabel } from '../../../shared/run-format';
 import { getDatasetSettings, getDataset, listTrainingItems } from '../../catalog/datasets';
@@ -41,6 +41,24 @@ import type { TextSamplesMessage } from './text-loop';
 import { writeFileAtomicSync } from '../../files/atomic';
 import type { JobHandle, JobOutcome } from '../runner';
 import type { WorkerMessage } from '../protocol';
+import { listJobs, liveForeignJobs } from '../../catalog/jobs';
+import { chooseWorkers } from './parallel';
+
+/** What each engine's running runs are doing between steps (see RunPhase), for views that open late. */
+const phases = new WeakMap<EngineContext, Map<number, RunPhase>>();
+
+export function runPhase(ctx: EngineContext, runId: number): RunPhase | null {
+  return phases.get(ctx)?.get(runId) ?? null;
+}
+
+function setPhase(ctx: EngineContext, run: RunRow, phase: RunPhase | null): void {
+  let map = phases.get(ctx);
+  if (!map) phases.set(ctx, (map = new Map()));
+  if (phase === null && !map.has(run.id)) return;
+  if (phase) map.set(run.id, phase);
+  else map.delete(run.id);
+  ctx.events.emit('run.update', { runId: run.id, projectId: run.projectId, phase });
+}
 
 /** Default sizes per family: the classic presets are fixed, the others follow the user's choice. */
 const FIXED_SIZE: Record<string, number> = { mlpgan: 28, dcgan: 32 };
@@ -61,6 +79,11 @@ export interface RunParams {
   keepLast: number;
   /** Step the current session started from (for "train to the original length" on resume). */
   sessionStartStep?: number;
+  /**
+   * Data-parallel workers asked for (absent: chosen from the free cores at launch). Resume keeps the
+   * count the run last trained with, so it continues exactly as an uninterrupted run would.
+   */
+  workers?: number;
 }
 
 export function startTraining(ctx: EngineContext, input: StartTraining): RunRow {
@@ -103,6 +126,7 @@ export function startTraining(ctx: EngineContext, input: StartTraining): RunRow 
     checkpointEvery: input.checkpointEvery,
     keepLast: input.keepLast ?? DEFAULT_KEEP_LAST,
     sessionStartStep: 0,
+    workers: input.workers,
   };
   const runName = input.name ?? `${familyLabel(input.family)} on ${dataset.name}`;
   const { runId } = db.transaction(() => {
@@ -147,7 +171,7 @@ export function canFineTune(parent: string, family: string): boolean {
  * Continue a run from its last good checkpoint: what was recorded after that checkpoint is dropped, the
  * step count and curves continue from there. Without a length, it trains to the original target.
  */
-export function resumeTraining(ctx: EngineContext, runId: number, length?: TrainLength, backend?: string): RunRow {
+export function resumeTraining(ctx: EngineContext, runId: number, length?: TrainLength, backend?: string, workers?: number): RunRow {
   const { db } = ctx;
   const run = getRun(db, runId);
   if (['running', 'paused', 'queued'].includes(run.status) && ctx.jobs.get(run.jobId ?? -1)) {
@@ -169,7 +193,8 @@ export function resumeTraining(ctx: EngineContext, runId: number, length?: Train
     }
   }
   truncateRunAfter(db, runId, last.step);
-  const newParams: RunParams = { ...params, length: resumeLength, backend: backend ?? params.backend, sessionStartStep: last.step };
+  const used = (run.backendReport as { workers?: number } | null)?.workers;
+  const newParams: RunParams = { ...params, length: resumeLength, backend: backend ?? params.backend, sessionStartStep: last.step, workers: workers ?? params.workers ?? used };
   setRunParams(db, runId, newParams);
   launch(ctx, getRun(db, runId), { resumeFrom: last });
   return getRun(db, runId);
@@ -218,6 +243,7 @@ function launch(ctx: EngineContext, run: RunRow, from: { resumeFrom?: Checkpoint
     sampleEvery: params.sampleEvery,
     checkpointEvery: params.checkpointEvery,
     cacheDir: path.join(ctx.dataDir, layout.cacheDir()),
+    workers: chooseWorkers({ requested: params.workers, busyCores: busyCores(ctx), text: dataset.kind === 'text' }),
   };
 
   let lastEmit = 0;
@@ -237,7 +263,31 @@ function launch(ctx: EngineContext, run: RunRow, from: { resumeFrom?: Checkpoint
   });
   setRunStatus(db, run.id, 'running', { jobId: job.id, error: null });
   ctx.events.emit('run.update', { runId: run.id, projectId: run.projectId, status: 'running' });
+  setPhase(ctx, run, { code: 'starting', message: 'Starting the training engine…' });
   return job;
+}
+
+/**
+ * Cores other work already uses: every running job of this and of any other live Atelier process on
+ * this data folder (a training run counts its data-parallel workers; sampling, import and the rest one each).
+ */
+function busyCores(ctx: EngineContext): number {
+  const foreign = new Set(liveForeignJobs(ctx.db).map((j) => j.id));
+  let busy = 0;
+  for (const j of listJobs(ctx.db, { active: true })) {
+    if (j.status !== 'running' || !(ctx.jobs.get(j.id) || foreign.has(j.id))) continue;
+    const runId = j.kind === 'train' ? (j.params as { runId?: number } | null)?.runId : undefined;
+    let workers = 1;
+    if (runId !== undefined) {
+      try {
+        workers = (getRun(ctx.db, runId).backendReport as { workers?: number } | null)?.workers ?? 1;
+      } catch {
+        // the run row is gone: count the job as one
+      }
+    }
+    busy += workers;
+  }
+  return busy;
 }
 
 /** Base models live in resources/; everything else in the data folder. */
@@ -261,13 +311,18 @@ function onTrainMessage(ctx: EngineContext, run: RunRow, msg: TrainMessage | Tex
     }
     case 'step': {
       const current = getRun(db, run.id);
+      const trainMs = sessionTrainMs(run, msg.trainMs);
       recordStep(db, run.id, msg.step, { ...prefix(msg.losses), imgPerSec: msg.imgPerSec }, {
         imagesSeen: current.imagesSeen + msg.images,
-        trainMs: sessionTrainMs(run, msg.trainMs),
+        trainMs,
       });
-      if (emitNow()) ctx.events.emit('run.step', { ...ids, step: msg.step, losses: msg.losses, imgPerSec: msg.imgPerSec, etaMs: msg.etaMs, memory: msg.memory });
+      setPhase(ctx, run, null);
+      if (emitNow()) ctx.events.emit('run.step', { ...ids, step: msg.step, losses: msg.losses, imgPerSec: msg.imgPerSec, etaMs: msg.etaMs, memory: msg.memory, trainMs });
       break;
     }
+    case 'phase':
+      setPhase(ctx, run, msg.phase);
+      break;
     case 'grid':
       insertGrid(db, run.id, msg.step, msg.file);
       if (msg.diversity !== null) db.prepare('INSERT OR REPLACE INTO run_scalar (run_id, name, step, value) VALUES (?, ?, ?, ?)').run(run.id, 'diversity', msg.step, msg.diversity);
@@ -323,6 +378,7 @@ function prune(ctx: EngineContext, run: RunRow): void {
 }
 
 function onTrainEnd(ctx: EngineContext, run: RunRow, outcome: JobOutcome): void {
+  phases.get(ctx)?.delete(run.id);
   const status = outcome.status === 'done' || outcome.status === 'interrupted' || outcome.status === 'cancelled' || outcome.status === 'diverged' ? outcome.status : 'failed';
   setRunStatus(ctx.db, run.id, status, { error: outcome.error?.message ?? null });
   ctx.events.emit('run.update', { runId: run.id, projectId: run.projectId, status });

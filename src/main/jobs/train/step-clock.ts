@@ -8,7 +8,11 @@ import type { JobChannel } from '../worker-side';
 import type { TrainResult, TrainWorkerData } from './messages';
 
 export class StepClock {
-  /** Time in the loop (steps, samples, checkpoints), not start-up or metrics: what `--minutes` counts. */
+  /**
+   * Time in the loop (steps, samples, checkpoints, quality measures), not start-up: what `--minutes`
+   * counts. The probe is inside it because a time box is the user's wall-clock budget: "10 minutes"
+   * should end about ten minutes after the first step, however often quality was measured.
+   */
   loopMs = 0;
   /** Time in training steps alone. */
   trainMs = 0;
@@ -16,6 +20,9 @@ export class StepClock {
   rate = 0;
   private readonly targetSteps: number | null;
   private readonly targetMs: number | null;
+  /** Loop time and steps since the first step of this session (which is slow: kernels warm up then). */
+  private paceFromMs: number | null = null;
+  private paceSteps = 0;
 
   constructor(
     private readonly channel: JobChannel<TrainWorkerData>,
@@ -46,10 +53,20 @@ export class StepClock {
     this.loopMs += dt;
     const rate = units(r) / (dt / 1000);
     this.rate = this.rate === 0 ? rate : 0.9 * this.rate + 0.1 * rate;
-    const msPerStep = (units(r) / this.rate) * 1000;
+    if (this.paceFromMs === null) this.paceFromMs = this.loopMs;
+    else this.paceSteps++;
     const etaMs =
-      this.targetSteps !== null ? Math.max(0, (this.targetSteps - r.step) * msPerStep) : this.targetMs !== null ? Math.max(0, this.targetMs - this.loopMs) : null;
+      this.targetMs !== null ? Math.max(0, this.targetMs - this.loopMs) : this.targetSteps !== null ? Math.max(0, (this.targetSteps - r.step) * this.msPerStep(units(r))) : null;
     return { r, etaMs: etaMs === null ? null : Math.round(etaMs) };
+  }
+
+  /**
+   * A step's share of loop time, averaged since the first step (grids, checkpoints and quality measures
+   * included): steady where one step's rate swings with every grid and with other work on the machine.
+   */
+  private msPerStep(units: number): number {
+    if (this.paceSteps >= 3 && this.paceFromMs !== null) return (this.loopMs - this.paceFromMs) / this.paceSteps;
+    return (units / this.rate) * 1000;
   }
 
   /** Reports progress to the job: steps done of the length, or seconds of the minutes. */

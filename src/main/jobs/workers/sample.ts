@@ -1,12 +1,23 @@
-// Worker thread: samples images from one checkpoint. See ../sample/run.ts; the engine side is ../sample/start.ts.
+// Worker thread: samples images. Started warm by the engine (../sample/warm.ts), it serves job after
+// job and keeps loaded models (../sample/host.ts); started for one job, it runs it and ends.
+// The sampling loop is ../sample/run.ts; the engine side is ../sample/start.ts.
+import { workerData } from 'node:worker_threads';
 import { JobChannel } from '../worker-side';
-import { runSampling } from '../sample/run';
+import { oneOffCache, runSampling } from '../sample/run';
+import { serveWarmSampler } from '../sample/host';
 import type { SampleWorkerData } from '../sample/messages';
 
-const channel = new JobChannel<SampleWorkerData>();
-try {
-  const result = await runSampling(channel);
-  channel.finish(result, channel.endRequested === 'cancel' ? 'cancelled' : 'done');
-} catch (err) {
-  channel.fail(err);
+if ((workerData as { warm?: boolean } | null)?.warm) {
+  serveWarmSampler();
+} else {
+  const channel = new JobChannel<SampleWorkerData>();
+  const cache = oneOffCache();
+  try {
+    const result = await runSampling(channel, cache);
+    channel.finish(result, channel.endRequested === 'cancel' ? 'cancelled' : 'done');
+  } catch (err) {
+    channel.fail(err);
+  } finally {
+    cache.release();
+  }
 }

@@ -4,11 +4,17 @@ import { AtelierError } from '../../../shared/errors';
 import type { Adam } from '../nn/adam';
 import { registerTrainingGradients } from '../nn/gradients';
 import type { Entry } from '../nn/params';
+import { averageGradients, currentShard, ownRows } from '../parallel/shard';
 import type { Rng } from '../rng';
 
-/** n latent vectors z ~ N(0, I) drawn from the session stream. */
+/**
+ * n latent vectors z ~ N(0, I) drawn from the session stream. In data-parallel training (n = this
+ * worker's share) the whole batch's latents are drawn, as one worker would, and this share's rows kept.
+ */
 export function drawLatents(rng: Rng, n: number, dim: number): tf.Tensor2D {
-  return tf.tensor2d(rng.normals(n * dim), [n, dim]);
+  const shard = currentShard();
+  if (!shard) return tf.tensor2d(rng.normals(n * dim), [n, dim]);
+  return tf.tensor2d(ownRows(rng.normals(n * shard.size * dim), shard, n, dim), [n, dim]);
 }
 
 registerTrainingGradients();
@@ -16,12 +22,18 @@ registerTrainingGradients();
 /**
  * One optimiser step: gradients of `loss` w.r.t. `params`, Adam update, returns the loss (kept).
  * With every parameter frozen the loss is still computed (and reported) but nothing moves.
+ * In data-parallel training the gradients are first averaged over the workers (../parallel/shard.ts),
+ * so every worker applies the same update.
  */
 export function minimize(loss: () => tf.Scalar, params: Entry[], adam: Adam, lrScale: number): tf.Scalar {
   if (params.length === 0) return tf.tidy(loss);
-  const { value, grads } = tf.variableGrads(loss, params.map((p) => p.variable));
-  adam.apply(grads, lrScale);
+  const variables = params.map((p) => p.variable);
+  const { value, grads } = tf.variableGrads(loss, variables);
+  const shard = currentShard();
+  const update = shard ? averageGradients(grads, variables, shard) : grads;
+  adam.apply(update, lrScale);
   tf.dispose(grads);
+  if (update !== grads) tf.dispose(update);
   return value;
 }
 

@@ -4,6 +4,7 @@
  * Written with elementwise ops (not tf.batchNorm) so its gradient needs no special kernel on any backend.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { currentShard, syncedMoments } from '../parallel/shard';
 import type { Rng } from '../rng';
 import * as init from './init';
 import type { Fwd } from './layers';
@@ -31,10 +32,14 @@ export class BatchNorm {
     let mean: tf.Tensor;
     let variance: tf.Tensor;
     if (f.train) {
-      ({ mean, variance } = tf.moments(x, axes));
+      // Data-parallel training: the statistics of the whole batch, not of this worker's share (exact up
+      // to float rounding; ../parallel/shard.ts).
+      const shard = currentShard();
+      let n = x.size / this.channels;
+      if (shard) ({ mean, variance, count: n } = syncedMoments(x, axes, shard));
+      else ({ mean, variance } = tf.moments(x, axes));
       if (f.stats) {
         const m = f.statsMomentum ?? this.opts.momentum ?? 0.1;
-        const n = x.size / this.channels;
         const prefix = f.statsPrefix ?? '';
         const runMean = f.stats.get(`${prefix}${this.name}/mean`);
         const runVar = f.stats.get(`${prefix}${this.name}/var`);

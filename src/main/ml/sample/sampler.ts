@@ -13,9 +13,11 @@
  * (`seed`), the generator has no batch-dependent layers in sampling mode (EMA weights; DCGAN's batch
  * norm uses its running statistics), and images are generated in fixed chunks of CHUNK.
  *
- * - truncation ψ ∈ (0, 1]: drawn latents are scaled by ψ towards the mean latent (BigGAN/StyleGAN's
- *   fidelity-for-variety trade; 1 = off). The returned `latents` are the ones actually decoded.
+ * - truncation ψ ∈ (0, 1]: drawn latents move towards the model's truncation centre along the latent
+ *   shell (truncation.ts: the fidelity-for-variety trade without leaving the data; 1 = off); a thin
+ *   image is drawn again closer to the centre. The returned `latents` are the ones actually decoded.
  * - condition: label/tag weights by name (see condition.ts); ignored by unconditional families.
+ * - truncationAnchor(): that centre (and the content floor), computed on first use and kept.
  * - principalDirections(k): the top-k right singular vectors of the generator's first linear map
  *   restricted to z (the latent directions that move its first-layer response most, GANSpace-style
  *   without the sampling), unit length, deterministic sign. k·latentDim values.
@@ -35,6 +37,7 @@ import { convertChannels, resizeTo } from '../train/batches';
 import { readCheckpoint } from '../train/checkpoint';
 import { conditionTensors, type ConditionRequest } from './condition';
 import { toPixelImages, type PixelImage } from './images';
+import { decodeKeepingContent, findTruncationAnchor, truncateLatent, type TruncationAnchor } from './truncation';
 
 export type { ConditionRequest } from './condition';
 export type { PixelImage } from './images';
@@ -57,6 +60,10 @@ export interface SampleResult {
   images: PixelImage[];
   /** The latents decoded, count × latentDim. */
   latents: Float32Array;
+  /** The ψ each image was drawn at (a thin image is drawn again at a lower ψ). */
+  psis: number[];
+  /** Images that came out near-empty all the same. */
+  empty: boolean[];
 }
 
 export interface Generator {
@@ -74,6 +81,8 @@ export interface Generator {
   sample(req: SampleRequest): SampleResult;
   decodeLatents(latents: Float32Array, condition?: ConditionRequest): PixelImage[];
   principalDirections(k: number): Float32Array;
+  /** Where ψ < 1 pulls latents (computed once per loaded generator). */
+  truncationAnchor(): TruncationAnchor;
   /** Whether `encode` is available (families with an encoder: VAE). */
   readonly canEncode: boolean;
   /** Images (any square-ish size, 1/3/4 channels) → latents, images.length × latentDim. */
@@ -103,6 +112,7 @@ export async function loadGenerator(checkpointPath: string): Promise<Generator> 
 
 class CheckpointGenerator implements Generator {
   private disposed = false;
+  private anchor: TruncationAnchor | null = null;
 
   constructor(
     readonly family: ImageFamily,
@@ -134,10 +144,20 @@ class CheckpointGenerator implements Generator {
     const psi = req.truncation ?? 1;
     if (!(psi > 0 && psi <= 1)) throw new AtelierError('bad_request', 'truncation must be in (0, 1].');
     const d = this.latentDim;
-    const latents = req.latents ? Float32Array.from(req.latents) : new Rng(req.seed).normals(count * d);
-    if (latents.length !== count * d) throw new AtelierError('bad_request', `latents must hold count × ${d} values.`);
-    if (psi !== 1) for (let i = 0; i < latents.length; i++) latents[i] = latents[i]! * psi;
-    return { images: this.decodeLatents(latents, req.condition), latents };
+    const raw = req.latents ? Float32Array.from(req.latents) : new Rng(req.seed).normals(count * d);
+    if (raw.length !== count * d) throw new AtelierError('bad_request', `latents must hold count × ${d} values.`);
+    const anchor = psi < 1 ? this.truncationAnchor() : null;
+    const build = (i: number, p: number) => {
+      const z = raw.subarray(i * d, (i + 1) * d);
+      return anchor ? truncateLatent(z, p, anchor.centre) : Float32Array.from(z);
+    };
+    return decodeKeepingContent(count, d, psi, build, (z) => this.decodeLatents(z, req.condition), anchor?.floor ?? 0);
+  }
+
+  truncationAnchor(): TruncationAnchor {
+    if (this.disposed) throw new Error('this generator was disposed');
+    this.anchor ??= findTruncationAnchor((z) => this.decodeLatents(z), this.latentDim);
+    return this.anchor;
   }
 
   decodeLatents(latents: Float32Array, condition?: ConditionRequest): PixelImage[] {

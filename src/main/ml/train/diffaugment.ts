@@ -17,6 +17,7 @@
  * the inverse gather (the map is injective), via customGrad, so no scatter kernel is needed on any backend.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { currentShard, ownRows } from '../parallel/shard';
 import type { Rng } from '../rng';
 
 export type DiffAugmentOp = 'color' | 'translation' | 'cutout';
@@ -40,8 +41,30 @@ export const DIFFAUGMENT_ALL: readonly DiffAugmentOp[] = ['color', 'translation'
 const TRANSLATION_RATIO = 0.125;
 const CUTOUT_RATIO = 0.5;
 
-/** Draws the random parameters for a batch of `n` images of side `size`. */
+/**
+ * Draws the random parameters for a batch of `n` images of side `size`. In data-parallel training
+ * (n = this worker's share) the whole batch's parameters are drawn, as one worker would, and this
+ * share's kept (../parallel/shard.ts).
+ */
 export function drawDiffAugment(rng: Rng, n: number, size: number, ops: readonly DiffAugmentOp[] = DIFFAUGMENT_ALL): DiffAugmentParams {
+  const shard = currentShard();
+  if (!shard) return drawFor(rng, n, size, ops);
+  const all = drawFor(rng, n * shard.size, size, ops);
+  const own = <T extends Float32Array | Int32Array>(v: T) => ownRows(v, shard, n);
+  return {
+    ...all,
+    n,
+    brightness: own(all.brightness),
+    saturation: own(all.saturation),
+    contrast: own(all.contrast),
+    shiftY: own(all.shiftY),
+    shiftX: own(all.shiftX),
+    cutY: own(all.cutY),
+    cutX: own(all.cutX),
+  };
+}
+
+function drawFor(rng: Rng, n: number, size: number, ops: readonly DiffAugmentOp[]): DiffAugmentParams {
   const p: DiffAugmentParams = {
     n,
     size,

@@ -29,6 +29,9 @@
  * - evaluateLosses(): held-out metrics where the family has them (VAE: heldOutMse, heldOutKl); {} otherwise.
  *   heldOutReconstructionMse() is the first of those, or null.
  * - saveCheckpoint(path): snapshot taken synchronously at call time, written atomically (see checkpoint.ts).
+ * - useParallel(runner): data-parallel training (ml/parallel/step.ts): from then on each step is split
+ *   across worker threads holding copies of the model (replicaState()), which compute the step one
+ *   worker would on the whole batch; every checkpoint first checks that they all hold the same weights.
  *
  * The session is family-agnostic: data order, user augmentation, the RNG, guards and checkpoints live
  * here; architectures and their optimisation steps live in ../models (one file per family, registered
@@ -44,6 +47,7 @@ import { familyModule } from '../models';
 import type { ImageFamily, ImageModel, Vocab } from '../models/model';
 import { assignValues, type Role } from '../nn/params';
 import { Rng, type RngState } from '../rng';
+import type { ReplicaState, StepRunner } from '../parallel/step';
 import { gridConditioning } from '../sample/condition';
 import { tileGrid, toPixelImages, type PixelImage } from '../sample/images';
 import { BatchOrder, ImageSource, disposeBatch, mergeVocab, splitHeldOut, validateImageData } from './batches';
@@ -105,6 +109,8 @@ export class TrainingSession {
   private samplingStatsStep = -1;
   private diverged: DivergedError | null = null;
   private disposed = false;
+  /** Data-parallel workers the steps are split across (ml/parallel); null = this thread alone. */
+  private parallel: StepRunner | null = null;
 
   private constructor(
     readonly family: ImageFamily,
@@ -227,12 +233,8 @@ export class TrainingSession {
     const batch = this.source.batch(this.order.next(bs, this.rng), this.state.augment, this.rng);
     let lossTensors: Record<string, tf.Scalar>;
     try {
-      lossTensors = this.model.trainStep(batch, {
-        step: this.currentStep,
-        rng: this.rng,
-        lrScale: this.state.lrScale,
-        frozenDLayers: this.state.frozenDLayers,
-      });
+      const ctx = { step: this.currentStep, rng: this.rng, lrScale: this.state.lrScale, frozenDLayers: this.state.frozenDLayers };
+      lossTensors = this.parallel ? this.parallel.trainStep(this.model, batch, ctx) : this.model.trainStep(batch, ctx);
     } finally {
       disposeBatch(batch);
     }
@@ -249,6 +251,27 @@ export class TrainingSession {
     }
     this.currentStep++;
     return { step: this.currentStep, losses, images: bs };
+  }
+
+  /**
+   * Splits every following step across data-parallel workers (ml/parallel/step.ts) that hold this
+   * session's model (see replicaState); null: back to this thread alone.
+   */
+  useParallel(runner: StepRunner | null): void {
+    if (runner) this.assertUsable();
+    this.parallel = runner;
+  }
+
+  /** What a data-parallel replica needs to hold this session's model exactly (tensors copied). */
+  replicaState(): ReplicaState {
+    this.assertUsable();
+    return {
+      family: this.family,
+      config: this.config as unknown as Record<string, unknown>,
+      vocab: this.vocab,
+      counters: { ...this.model.store.counters },
+      tensors: this.model.store.list().map((e) => ({ name: e.name, shape: e.variable.shape, data: (e.variable.dataSync() as Float32Array).slice() })),
+    };
   }
 
   sampleGrid(): PixelImage {
@@ -314,6 +337,8 @@ export class TrainingSession {
 
   async saveCheckpoint(path: string): Promise<{ bytes: number; sha256: string }> {
     this.assertUsable();
+    // Data-parallel: every worker must still hold these very weights (throws otherwise).
+    this.parallel?.verify(this.model.store);
     this.refreshSamplingStats();
     const arrays: NamedArray[] = this.model.store.list().map((e) => ({
       name: e.name,

@@ -1,5 +1,6 @@
 import type { GalleryItem, Generation, ModelInfo, PromptHistoryEntry } from '../../../shared/contract';
 import { parsePrompt, type ParsedPrompt } from '../../../shared/prompt';
+import { isConditionalFamily } from '../../../shared/conditioning';
 import { api, errorMessage } from './api';
 import { toasts } from './toasts.svelte';
 import { resultCaption, type Caption, type ResultOrigin } from './create-captions';
@@ -12,6 +13,35 @@ export const isTextModel = (m: ModelInfo | undefined): boolean => !!m && TEXT_FA
 
 /** Where new images come from: fresh seeds, variations of one image, or frames between two. */
 export type CreateMode = 'sample' | 'variation' | 'interpolate';
+
+/** Batches of a session kept reachable in the strip (older ones drop off; all stay in the gallery). */
+export const MAX_BATCHES = 24;
+
+/** One Generate press: its images as they stream in, and how it was asked for. */
+export interface Batch {
+  /** Local key (a text batch has no job id until it returns). */
+  key: number;
+  jobId: number | null;
+  kind: 'image' | 'text';
+  prompt: string;
+  seed: number;
+  /** ψ asked for (image batches). */
+  truncation: number;
+  mode: CreateMode;
+  modelName: string;
+  total: number;
+  results: GalleryItem[];
+  /** Each result's caption, by generation id (an interpolation frame's seed says nothing about it). */
+  captions: Record<number, Caption>;
+  /** Near-empty images the engine left out. */
+  skipped: number;
+  running: boolean;
+  /** What the job says it is doing ("Sampling…", "Checking for copies…"). */
+  message: string | null;
+  ms: number | null;
+  origin: ResultOrigin;
+  startedAt: number;
+}
 
 /**
  * Create's settings and the images of the current job as they stream in. Kept across view switches so
@@ -43,35 +73,49 @@ class CreateState {
   suggesting = $state(false);
   suggestFrom = $state<string | null>(null);
 
-  jobId = $state<number | null>(null);
-  total = $state(0);
-  results = $state<GalleryItem[]>([]);
-  /** Each result's caption, by generation id (an interpolation frame's seed says nothing about it). */
-  captions = $state<Record<number, Caption>>({});
+  /** The session's batches, newest first; `shownKey` is the one in view. */
+  batches = $state<Batch[]>([]);
+  shownKey = $state<number | null>(null);
   running = $state(false);
-  lastMs = $state<number | null>(null);
   history = $state<PromptHistoryEntry[]>([]);
   historyQuery = $state('');
   loaded = $state(false);
   error = $state<string | null>(null);
 
-  private startedAt = 0;
-  private origin: ResultOrigin = { mode: 'sample' };
+  private nextKey = 1;
+  private prepared = '';
 
   constructor() {
     api.on('generate.image', (e) => {
-      if (e.jobId !== this.jobId) return;
-      this.results = [...this.results, e.item];
-      this.captions = { ...this.captions, [e.item.id]: resultCaption(this.origin, e.item, e.index, e.total) };
-      this.total = e.total;
+      const b = this.batchOf(e.jobId);
+      if (!b || b.results.some((r) => r.id === e.item.id)) return;
+      b.results.push(e.item);
+      b.captions[e.item.id] = resultCaption(b.origin, e.item, e.index, e.total);
+      b.total = e.total;
+    });
+    api.on('generate.checked', (e) => {
+      const item = this.batchOf(e.jobId)?.results.find((r) => r.id === e.id);
+      if (item) item.memorised = e.memorised;
+    });
+    api.on('generate.skipped', (e) => {
+      const b = this.batchOf(e.jobId);
+      if (b) b.skipped += 1;
     });
     api.on('job.progress', (e) => {
-      if (e.jobId !== this.jobId) return;
+      const b = this.batchOf(e.jobId);
+      if (!b) return;
       if (['done', 'failed', 'cancelled', 'interrupted'].includes(e.status)) {
-        this.running = false;
-        this.lastMs = Math.round(performance.now() - this.startedAt);
+        b.running = false;
+        b.message = null;
+        b.ms ??= Math.round(performance.now() - b.startedAt);
+        if (b === this.batches[0]) this.running = false;
         if (e.status === 'failed') toasts.error(e.message ?? 'Generating failed.');
+        if (b.skipped > 0) toasts.info(`${b.skipped} image${b.skipped === 1 ? '' : 's'} came out empty and ${b.skipped === 1 ? 'was' : 'were'} left out of the gallery.`);
         void this.loadHistory();
+      } else {
+        b.message = e.message ?? null;
+        // All images are in: the rest (the copy check) does not keep anyone waiting.
+        if (b.results.length + b.skipped >= b.total && b.ms === null) b.ms = Math.round(performance.now() - b.startedAt);
       }
     });
     api.on('catalog.changed', (e) => {
@@ -83,6 +127,58 @@ class CreateState {
     return this.models.find((m) => m.id === this.modelId);
   }
 
+  /** The batch in view (the newest unless one was picked from the strip). */
+  get shown(): Batch | undefined {
+    return this.batches.find((b) => b.key === this.shownKey) ?? this.batches[0];
+  }
+
+  get results(): GalleryItem[] {
+    return this.shown?.results ?? [];
+  }
+
+  get captions(): Record<number, Caption> {
+    return this.shown?.captions ?? {};
+  }
+
+  get total(): number {
+    return this.shown?.total ?? 0;
+  }
+
+  private batchOf(jobId: number): Batch | undefined {
+    return this.batches.find((b) => b.jobId === jobId);
+  }
+
+  /** Bring an earlier batch of this session back into view. */
+  showBatch(key: number): void {
+    this.shownKey = key;
+  }
+
+  private newBatch(kind: 'image' | 'text', origin: ResultOrigin, total: number): Batch {
+    const b: Batch = {
+      key: this.nextKey++,
+      jobId: null,
+      kind,
+      prompt: this.prompt,
+      seed: this.seed,
+      truncation: this.truncation,
+      mode: kind === 'text' ? 'sample' : this.mode,
+      modelName: this.model?.name ?? '',
+      total,
+      results: [],
+      captions: {},
+      skipped: 0,
+      running: true,
+      message: null,
+      ms: null,
+      origin,
+      startedAt: performance.now(),
+    };
+    this.batches = [b, ...this.batches].slice(0, MAX_BATCHES);
+    this.shownKey = b.key;
+    // The proxied copy: changes made through it are seen by the views.
+    return this.batches[0]!;
+  }
+
   get isText(): boolean {
     return isTextModel(this.model);
   }
@@ -92,22 +188,37 @@ class CreateState {
     return this.models.find((m) => isTextModel(m));
   }
 
+  /**
+   * Whether the prompt steers the chosen model: a conditional family with a vocabulary. An
+   * unconditional model may list its data's labels (the base does) but ignores every word.
+   */
   get conditional(): boolean {
     const m = this.model;
-    return !!m && (m.labels.length > 0 || m.tags.length > 0);
+    return !!m && isConditionalFamily(m.family) && (m.labels.length > 0 || m.tags.length > 0);
   }
 
   get parsed(): ParsedPrompt {
     const m = this.model;
-    return parsePrompt(this.prompt, { labels: m?.labels ?? [], tags: m?.tags ?? [] });
+    const known = this.conditional;
+    return parsePrompt(this.prompt, { labels: known ? (m?.labels ?? []) : [], tags: known ? (m?.tags ?? []) : [] });
+  }
+
+  /** Load the chosen image model into the engine's warm sampler, so Generate shows images at once. */
+  prepare(): void {
+    const m = this.model;
+    if (this.projectId === null || !m || isTextModel(m)) return;
+    const key = `${this.projectId}:${m.id}:${this.checkpointId}`;
+    if (key === this.prepared) return;
+    this.prepared = key;
+    void api.call('generate.prepare', { projectId: this.projectId, modelId: m.id, checkpointId: this.checkpointId ?? undefined }).catch(() => (this.prepared = ''));
   }
 
   async open(projectId: number): Promise<void> {
     if (this.projectId !== projectId) {
       this.projectId = projectId;
       this.modelId = null;
-      this.results = [];
-      this.jobId = null;
+      this.batches = [];
+      this.shownKey = null;
     }
     await Promise.all([this.loadModels(), this.loadHistory()]);
   }
@@ -164,33 +275,30 @@ class CreateState {
         : this.mode === 'interpolate' && this.interpolateFrom && this.interpolateTo
           ? { ...base, interpolate: { fromId: this.interpolateFrom.id, toId: this.interpolateTo.id, frames: this.frames } }
           : base;
-    this.origin =
+    const origin: ResultOrigin =
       'variation' in input
         ? { mode: 'variation', of: input.variation.generationId }
         : 'interpolate' in input
           ? { mode: 'interpolate', from: { id: this.interpolateFrom!.id, seed: this.interpolateFrom!.seed }, to: { id: this.interpolateTo!.id, seed: this.interpolateTo!.seed } }
           : { mode: 'sample' };
-    this.results = [];
-    this.captions = {};
+    const b = this.newBatch('image', origin, 'interpolate' in input ? this.frames : this.count);
     this.running = true;
-    this.startedAt = performance.now();
     try {
       const started = await api.call('generate.start', input);
-      this.jobId = started.jobId;
-      this.total = started.total;
+      b.jobId = started.jobId;
+      b.total = started.total;
     } catch (err) {
+      b.running = false;
       this.running = false;
+      this.batches = this.batches.filter((x) => x.key !== b.key);
       toasts.error(errorMessage(err));
     }
   }
 
   /** Texts come back together when the job ends (they are quick); each is also a gallery card. */
   private async generateText(): Promise<void> {
-    this.results = [];
+    const b = this.newBatch('text', { mode: 'sample' }, this.count);
     this.running = true;
-    this.total = this.count;
-    this.jobId = null;
-    this.startedAt = performance.now();
     try {
       const r = await api.call('generate.text', {
         projectId: this.projectId!,
@@ -203,9 +311,9 @@ class CreateState {
         seed: this.seed,
         count: this.count,
       });
-      this.jobId = r.jobId;
+      b.jobId = r.jobId;
       const now = Date.now();
-      this.results = r.generationIds.map((id, i) => ({
+      b.results = r.generationIds.map((id, i) => ({
         id,
         file: null,
         width: null,
@@ -223,8 +331,9 @@ class CreateState {
     } catch (err) {
       toasts.error(errorMessage(err));
     } finally {
+      b.running = false;
       this.running = false;
-      this.lastMs = Math.round(performance.now() - this.startedAt);
+      b.ms = Math.round(performance.now() - b.startedAt);
       void this.loadHistory();
     }
   }
@@ -270,7 +379,8 @@ class CreateState {
       if (j) await api.call('jobs.control', { id: j.id, action: 'cancel' }).catch(() => {});
       return;
     }
-    if (this.jobId !== null) await api.call('generate.cancel', { jobId: this.jobId }).catch(() => {});
+    const jobId = this.batches[0]?.jobId ?? null;
+    if (jobId !== null) await api.call('generate.cancel', { jobId }).catch(() => {});
   }
 
   /** Fill Create from a stored generation ("use prompt / seed / all", "remix" = variations of it). */

@@ -15,6 +15,15 @@ export interface ImportProgress {
   message: string;
 }
 
+/** The first lines of a text item and how many it holds (null: too large to count). */
+export interface TextLines {
+  lines: string[];
+  lineCount: number | null;
+}
+
+/** Text files the text models learn from (the engine decides the same way, by name). */
+export const isTextFileName = (name: string): boolean => /\.(txt|md|csv)$/i.test(name);
+
 /** A file from a drop or a picker, with the path it had inside the dropped folder. */
 export interface PickedFile {
   file: File;
@@ -34,6 +43,8 @@ class DatasetsState {
   progress = $state<ImportProgress | null>(null);
   samples = $state.raw<SampleInfo[]>([]);
   addingSample = $state(false);
+  /** Text datasets: the first lines of each loaded item, by item id (the grid's text tiles). */
+  textLines = $state.raw<Record<number, TextLines>>({});
   /** Pages fetched or in flight (callers that need the items wait on the same promise). */
   private pages = new Map<number, Promise<void>>();
   private generation = 0;
@@ -83,6 +94,7 @@ class DatasetsState {
     this.pages.clear();
     this.items = [];
     this.total = 0;
+    this.textLines = {};
   }
 
   async refresh(keepItems: boolean): Promise<void> {
@@ -142,6 +154,7 @@ class DatasetsState {
         r.items.forEach((it, i) => (next[page * PAGE + i] = it));
         this.items = next;
         this.total = r.total;
+        if (this.selected?.kind === 'text' && r.items.length > 0) void this.loadTextLines(id, r.items.map((it) => it.id), gen);
       } catch (err) {
         if (gen === this.generation) this.pages.delete(page);
         toasts.error(errorMessage(err));
@@ -149,6 +162,18 @@ class DatasetsState {
     })();
     this.pages.set(page, p);
     return p;
+  }
+
+  private async loadTextLines(datasetId: number, itemIds: number[], gen: number): Promise<void> {
+    try {
+      const r = await api.call('datasets.textLines', { datasetId, itemIds, lines: 6 });
+      if (gen !== this.generation) return;
+      const next = { ...this.textLines };
+      for (const it of r.items) next[it.itemId] = { lines: it.lines, lineCount: it.lineCount };
+      this.textLines = next;
+    } catch {
+      // Tiles fall back to the file name.
+    }
   }
 
   /** The grid calls this with the visible index range. */
@@ -166,11 +191,11 @@ class DatasetsState {
     }
   }
 
-  async importPaths(paths: string[]): Promise<void> {
+  async importPaths(paths: string[], datasetId?: number): Promise<void> {
     if (this.projectId === null) return;
     try {
       this.progress = { jobId: null, datasetId: null, phase: 'importing', done: 0, total: null, message: 'Starting…' };
-      const r = await api.call('datasets.import', { projectId: this.projectId, paths });
+      const r = await api.call('datasets.import', { projectId: this.projectId, paths, ...(datasetId !== undefined ? { datasetId } : {}) });
       this.progress = { ...this.progress, jobId: r.jobId, datasetId: r.datasetId };
       await this.refresh(false);
       await this.select(r.datasetId);
@@ -180,16 +205,36 @@ class DatasetsState {
     }
   }
 
+  /**
+   * Where picked or dropped files go: loose files into the selected dataset when it is of their kind
+   * (text files into a text dataset, images into an image one); a folder, or files of the other kind,
+   * into a new dataset.
+   */
+  targetFor(files: Array<{ path: string }>, folder?: string): Dataset | undefined {
+    const d = this.selected;
+    if (folder || !d || files.length === 0) return undefined;
+    const text = files.every((f) => isTextFileName(f.path));
+    return (d.kind === 'text') === text ? d : undefined;
+  }
+
   /** Browser door: stream each file to the web host's staging area, then import that upload. */
   async importFiles(files: PickedFile[], name?: string): Promise<void> {
     if (this.projectId === null || files.length === 0) return;
+    const into = this.targetFor(files, name);
+    const textOnly = files.every((f) => isTextFileName(f.path));
+    if (!into && !name && this.selected) {
+      toasts.info(textOnly ? 'Text files make a text dataset of their own: they go into a new one.' : 'Images go into an image dataset: they go into a new one.');
+    }
+    // A single file names its dataset (without the extension); a dropped folder gives its own name.
+    const single = files.length === 1 ? files[0]!.path.split('/').pop()!.replace(/\.[^.]+$/, '') : undefined;
+    const newName = name ?? single;
     // Desktop: the engine reads dropped files where they are (folders keep their label subfolders).
     const pathOf = window.atelier?.pathForFile;
     if (pathOf && !name) {
       const paths = files.map((f) => pathOf(f.file));
       if (paths.every(Boolean)) {
         const roots = [...new Set(files.map((f, i) => (f.path.includes('/') ? paths[i]!.slice(0, paths[i]!.length - f.path.length) + f.path.split('/')[0] : paths[i]!)))];
-        return this.importPaths(roots);
+        return this.importPaths(roots, into?.id);
       }
     }
     const uploadId = crypto.randomUUID().replace(/-/g, '');
@@ -206,18 +251,18 @@ class DatasetsState {
             credentials: 'same-origin',
             headers: launchHeaders('application/octet-stream'),
           });
-          if (!res.ok) {
-            const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
-            throw new Error(`${f.path}: ${body?.error?.message ?? res.statusText}`);
-          }
+          // Read every answer to the end, the good ones too: a fetch whose body is never read stays
+          // open in the browser (pending in DevTools long after the import) until it is collected.
+          const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
+          if (!res.ok) throw new Error(`${f.path}: ${body?.error?.message ?? res.statusText}`);
           done++;
           if (this.progress) this.progress = { ...this.progress, done, message: f.path };
         }
       };
       await Promise.all([worker(), worker(), worker()]);
-      const textOnly = files.every((f) => /\.(txt|md|csv)$/i.test(f.path));
       this.progress = { jobId: null, datasetId: null, phase: 'importing', done: 0, total: null, message: 'Starting…' };
-      const r = await api.call('datasets.import', { projectId: this.projectId, uploadId, ...(name ? { name } : {}), ...(textOnly ? { kind: 'text' as const } : {}) });
+      const target = into ? { datasetId: into.id } : { ...(newName ? { name: newName } : {}), ...(textOnly ? { kind: 'text' as const } : {}) };
+      const r = await api.call('datasets.import', { projectId: this.projectId, uploadId, ...target });
       this.progress = { ...this.progress, jobId: r.jobId, datasetId: r.datasetId };
       await this.refresh(false);
       await this.select(r.datasetId);
@@ -246,12 +291,13 @@ class DatasetsState {
     if (this.projectId === null) return;
     this.addingSample = true;
     this.progress = { jobId: null, datasetId: null, phase: 'importing', done: 0, total: null, message: 'Adding the sample…' };
+    const before = this.selectedId;
     try {
       const d = await api.call('datasets.addSample', { projectId: this.projectId, ...(sampleId ? { sampleId } : {}) });
       await this.refresh(false);
-      // The new dataset shows as soon as it exists; only take the user back to it if they have not moved on.
-      if (this.selectedId === null || this.selectedId === d.id) await this.select(d.id);
-      toasts.info(`Added "${d.name}" (${d.itemCount} images).`);
+      // The new dataset shows as soon as it exists; only take the user to it if they have not moved on.
+      if (this.selectedId === null || this.selectedId === d.id || this.selectedId === before) await this.select(d.id);
+      toasts.info(d.kind === 'text' ? `Added "${d.name}": text for the text models.` : `Added "${d.name}" (${d.itemCount} images).`);
     } catch (err) {
       toasts.error(errorMessage(err));
     } finally {

@@ -4,6 +4,7 @@
  */
 
 import { FAMILY_LABELS } from '../../../shared/run-format';
+import type { ModelInfo } from '../../../shared/contract';
 
 export type Point = [step: number, value: number];
 
@@ -137,6 +138,29 @@ export function defaultsForDataset(itemCount: number): TrainDefaults {
   // A batch larger than the dataset only repeats images within a step.
   d.batchSize = Math.max(2, Math.min(d.batchSize, n || 2));
   return d;
+}
+
+/** A new run's proposed length: a time box that brings a result to look at in about ten minutes. */
+export const DEFAULT_MINUTES = 10;
+
+/**
+ * The shipped base model a new run on `itemCount` images should fine-tune by default: a base (an image
+ * family the form offers, with a checkpoint) of the size the defaults propose for this many images. In a
+ * ten-minute box, a model that already draws simple shapes gets much further than one starting from noise.
+ */
+export function fittingBase<M extends Pick<ModelInfo, 'source' | 'family' | 'size' | 'checkpoints'>>(itemCount: number, models: readonly M[]): M | undefined {
+  const size = defaultsForDataset(itemCount).size;
+  return models.find((m) => m.source === 'base' && m.checkpoints.length > 0 && m.family in FAMILY_INFO && (m.size === null || m.size === size));
+}
+
+/**
+ * Time left as the monitor says it: the engine's estimate while steps run; before the first one, a time
+ * box is still the whole box (start-up does not count against it); otherwise unknown.
+ */
+export function timeLeftMs(status: string, etaMs: number | null | undefined, targetMinutes: number | null): number | null {
+  if (status !== 'running') return null;
+  if (etaMs !== null && etaMs !== undefined) return etaMs;
+  return targetMinutes !== null ? targetMinutes * 60_000 : null;
 }
 
 /** Image families and what the form says about each (the names are shared with the engine and the CLI). */

@@ -1,4 +1,4 @@
-import type { CheckpointInfo, Run, RunDetail, StartTraining } from '../../../shared/contract';
+import type { CheckpointInfo, Run, RunDetail, RunPhase, StartTraining } from '../../../shared/contract';
 import type { EventPayload } from '../../../shared/events';
 import { api, errorMessage } from './api';
 import { toasts } from './toasts.svelte';
@@ -34,6 +34,10 @@ export class LiveRun {
   warnings = $state.raw<RunWarning[]>([]);
   /** Status as the monitor knows it (pause/resume are not catalog statuses of the run). */
   status = $state<string>('queued');
+  /** What the run is doing between steps (start-up, quality probe, final save), or null while stepping. */
+  phase = $state.raw<RunPhase | null>(null);
+  /** Finish was asked here: the final save is under way until the run's status changes. */
+  finishing = $state(false);
   tick = $state(0);
   loaded = $state(false);
   error = $state<string | null>(null);
@@ -57,6 +61,8 @@ export class LiveRun {
     this.warnings = Object.values(byCode).sort((a, b) => a.step - b.step);
     // Keep a local "paused" while the catalog still says running (the job, not the run, is paused).
     if (!(this.status === 'paused' && detail.run.status === 'running')) this.status = detail.run.status;
+    this.phase = detail.run.status === 'running' ? (detail.run.phase ?? null) : null;
+    if (detail.run.status !== 'running') this.finishing = false;
     if (this.live && this.live.step > detail.run.step && detail.run.status === 'running') {
       // Live events can be ahead of the row we just read; keep the newer numbers.
     } else if (this.live) {
@@ -80,7 +86,10 @@ export class LiveRun {
     this.live = { step: e.step, imgPerSec: e.imgPerSec, etaMs: e.etaMs, memory: e.memory, at: Date.now() };
     // A step in flight when pausing still lands: it does not mean the run resumed.
     if (this.status !== 'running' && this.status !== 'paused') this.status = 'running';
-    if (this.run && e.step > this.run.step) this.run = { ...this.run, step: e.step };
+    this.phase = null;
+    if (this.run && (e.step > this.run.step || (e.trainMs !== undefined && e.trainMs > this.run.trainMs))) {
+      this.run = { ...this.run, step: Math.max(e.step, this.run.step), trainMs: Math.max(e.trainMs ?? 0, this.run.trainMs) };
+    }
     this.tick++;
   }
 
@@ -88,8 +97,13 @@ export class LiveRun {
     let refetch = false;
     if (e.status) {
       this.status = e.status;
+      if (e.status !== 'running' && e.status !== 'paused') {
+        this.phase = null;
+        this.finishing = false;
+      }
       refetch = true;
     }
+    if (e.phase !== undefined) this.phase = e.phase;
     if (e.grid) {
       const grid = e.grid;
       this.grids = [...this.grids.filter((g) => g.step < grid.step), grid];
@@ -114,11 +128,13 @@ class RunsState {
   error = $state<string | null>(null);
   private readonly watched = new Map<number, LiveRun>();
   private refetching = new Set<number>();
+  /** Runs asked for again while a fetch was in flight (a quality measure landing mid-fetch must not be lost). */
+  private refetchAgain = new Set<number>();
 
   constructor() {
     api.on('run.step', (e) => {
       this.watched.get(e.runId)?.onStep(e);
-      this.patchListed(e.runId, { step: e.step, status: 'running' });
+      this.patchListed(e.runId, { step: e.step, status: 'running', ...(e.trainMs !== undefined ? { trainMs: e.trainMs } : {}) });
     });
     api.on('run.update', (e) => {
       const live = this.watched.get(e.runId);
@@ -185,14 +201,22 @@ class RunsState {
 
   async fetch(id: number): Promise<void> {
     const live = this.watched.get(id);
-    if (!live || this.refetching.has(id)) return;
+    if (!live) return;
+    if (this.refetching.has(id)) {
+      this.refetchAgain.add(id);
+      return;
+    }
     this.refetching.add(id);
     try {
-      live.apply(await api.call('runs.get', { id }));
+      do {
+        this.refetchAgain.delete(id);
+        live.apply(await api.call('runs.get', { id }));
+      } while (this.refetchAgain.has(id));
     } catch (err) {
       live.error = errorMessage(err);
     } finally {
       this.refetching.delete(id);
+      this.refetchAgain.delete(id);
     }
   }
 
@@ -211,6 +235,7 @@ class RunsState {
     try {
       await api.call('runs.control', { id, action });
       const live = this.watched.get(id);
+      if (live && action === 'finish') live.finishing = true;
       if (live && action === 'pause') live.status = 'paused';
       if (live && action === 'resume') live.status = 'running';
       if (action === 'pause' || action === 'resume') this.patchListed(id, { status: action === 'pause' ? 'paused' : 'running' });

@@ -1,8 +1,9 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  featureSpread,
   loadTrainingFeatures,
   memorisationThreshold,
   nearestItems,
@@ -46,18 +47,26 @@ describe('nearest neighbours', () => {
     expect(nearestNeighbours(train, q, d)).toEqual([{ index: 37, distance: 0 }]);
   });
 
-  it('threshold: a low percentile of distances between distinct training rows, duplicates ignored', () => {
+  it('threshold: half the median nearest-other distance, at most a third of the spread; duplicates ignored', () => {
     const nn = Array.from(trainingNeighbourDistances(train, d)).sort((a, b) => a - b);
+    const median = (nn[49]! + nn[50]!) / 2;
     const th = memorisationThreshold(train, d);
-    expect(th).toBeGreaterThanOrEqual(nn[0]!);
-    expect(th).toBeLessThan(nn[50]!);
+    expect(th).toBeCloseTo(Math.min(median / 2, featureSpread(train, d) / 3), 10);
+    // Ten points spread widely: the absolute bound (a third of the spread) decides, not their spacing.
+    const sparse = points(10, 4).map((v) => v * 10);
+    expect(memorisationThreshold(sparse, d)).toBeCloseTo(featureSpread(sparse, d) / 3, 10);
+    // Tightly packed points: the spacing decides.
+    const tight = new Float32Array(100 * d);
+    for (let i = 0; i < 100; i++) tight.set(train.subarray(i * d, (i + 1) * d).map((v) => v * 0.01 + (i % 2 ? 5 : -5)), i * d);
+    const tnn = Array.from(trainingNeighbourDistances(tight, d)).sort((a, b) => a - b);
+    expect(memorisationThreshold(tight, d)).toBeCloseTo((tnn[49]! + tnn[50]!) / 4, 10);
     // Duplicating rows does not drag the threshold to zero.
     const withDupes = new Float32Array(110 * d);
     withDupes.set(train);
     withDupes.set(train.subarray(0, 10 * d), 100 * d);
     expect(memorisationThreshold(withDupes, d)).toBeGreaterThan(0);
     expect(memorisationThreshold(new Float32Array(2 * d), d)).toBe(0);
-    expect(() => memorisationThreshold(train, d, 2)).toThrow(RangeError);
+    expect(() => memorisationThreshold(train, d, { relative: 2 })).toThrow(RangeError);
   });
 
   it('flags near-copies, not fresh samples', () => {
@@ -92,6 +101,16 @@ describe('training-feature cache', () => {
     expect(back).toEqual({ key: 'abc', dim: d, features, itemIds, threshold: 0.25 });
     await expect(saveTrainingFeatures(dir, { key: 'x', dim: d, features, itemIds: [1], threshold: 0 })).rejects.toThrow(RangeError);
     await writeFile(trainingFeaturesPath(dir, 'bad'), 'nope');
+    // A cache written under the old threshold rule (no thresholdVersion) gets today's threshold.
+    const file = trainingFeaturesPath(dir, 'abc');
+    const buf = await readFile(file);
+    const len = buf.readUInt32LE(8);
+    const head = JSON.parse(buf.toString('utf8', 12, 12 + len)) as Record<string, unknown>;
+    delete head.thresholdVersion;
+    const oldJson = Buffer.from(JSON.stringify(head).padEnd(len, ' '), 'utf8');
+    expect(oldJson.length).toBe(len);
+    await writeFile(file, Buffer.concat([buf.subarray(0, 12), oldJson, buf.subarray(12 + len)]));
+    expect((await loadTrainingFeatures(dir, 'abc'))!.threshold).toBeCloseTo(memorisationThreshold(features, d), 10);
     await expect(loadTrainingFeatures(dir, 'bad')).rejects.toMatchObject({ code: 'invalid_input' });
   });
 });

@@ -3,6 +3,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadGenerator, type Generator } from '../../../../src/main/ml/sample/sampler';
+import { truncateLatent } from '../../../../src/main/ml/sample/truncation';
 import { TrainingSession } from '../../../../src/main/ml/train/session';
 import type { ImageFamily } from '../../../../src/main/ml/models';
 import { TINY, blobs, tmpDir, useTestBackend } from '../train/helpers';
@@ -76,13 +77,21 @@ describe('Generator', () => {
     expect(first.latents).toHaveLength(20 * 8);
   });
 
-  it('different seeds differ; truncation scales the latents; decodeLatents reproduces a sample', async () => {
+  it('different seeds differ; truncation moves latents towards the model’s centre; decodeLatents reproduces a sample', async () => {
     await withGenerator(files.default!, (g) => {
       const a = g.sample({ seed: 1, count: 3 });
       const b = g.sample({ seed: 2, count: 3 });
       expect(b.images[0]!.pixels).not.toEqual(a.images[0]!.pixels);
       const t = g.sample({ seed: 1, count: 3, truncation: 0.5 });
-      t.latents.forEach((v, i) => expect(v).toBeCloseTo(0.5 * a.latents[i]!, 6));
+      const { centre } = g.truncationAnchor();
+      const d = g.latentDim;
+      for (let i = 0; i < 3; i++) {
+        // One truncation (ml/sample/truncation.ts), at ψ or lower where a thin image was drawn again.
+        expect(t.psis[i]).toBeLessThanOrEqual(0.5);
+        const want = truncateLatent(a.latents.subarray(i * d, (i + 1) * d), t.psis[i]!, centre);
+        Array.from(t.latents.subarray(i * d, (i + 1) * d)).forEach((v, j) => expect(v).toBeCloseTo(want[j]!, 6));
+      }
+      expect(g.truncationAnchor()).toBe(g.truncationAnchor()); // computed once per loaded model
       expect(g.decodeLatents(a.latents).map((i) => i.pixels)).toEqual(a.images.map((i) => i.pixels));
       const given = g.sample({ seed: 999, count: 3, latents: a.latents });
       expect(given.images.map((i) => i.pixels)).toEqual(a.images.map((i) => i.pixels));
