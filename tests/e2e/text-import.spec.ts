@@ -6,10 +6,12 @@ import { test, expect } from './support/studio';
 /**
  * Issue 18, the text path in the studio: a .txt picked in Datasets becomes a text dataset by itself (no
  * flag), with text tiles and a preview of its lines; picked files go into the selected dataset when they
- * are of its kind; every upload request finishes; Train offers the text models for it.
+ * are of its kind; every upload request finishes; Train offers the text models for it, the proposed one
+ * trains from the form, and Create writes names with it.
  */
-test('a picked .txt becomes a text dataset with its own tiles and preview; Train offers the text models', async ({ studio }) => {
+test('a picked .txt becomes a text dataset with its own tiles and preview; Train proposes a text model that writes names in Create', async ({ studio }) => {
   test.skip(studio.door !== 'web', 'Uploads are exercised through the web host.');
+  test.setTimeout(600_000);
   const page = studio.page;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'atelier-e2e-text-'));
   const names = ['Biscuit', 'Pepper', 'Mochi', 'Noodle', 'Waffles', 'Pickle', 'Sprout', 'Bean', 'Tofu', 'Ziggy'];
@@ -60,5 +62,24 @@ test('a picked .txt becomes a text dataset with its own tiles and preview; Train
   await expect(form.getByTestId('train-why')).toContainText('12 lines');
   await expect(form.getByTestId('train-estimate')).toContainText('Time box: 3 min');
   await studio.screenshot('text-train-form');
+
+  // Start the proposed text model (with a shorter box for the test), then write names in Create.
+  await form.getByTestId('train-minutes').fill('0.3');
+  await form.getByTestId('train-start').click();
+  const monitor = page.getByTestId('run-monitor');
+  await expect(monitor).toHaveAttribute('data-status', 'running', { timeout: 30_000 });
+  await expect(monitor.getByTestId('run-status')).toHaveText('finished', { timeout: 180_000 });
+  await studio.screenshot('text-trained');
+  await monitor.getByTestId('run-create-with').click();
+  await expect(page.getByTestId('create-text-prefix')).toBeVisible();
+  await page.getByTestId('create-count').fill('8');
+  await page.getByTestId('create-generate').click();
+  const results = page.locator('[data-testid="create-result"][data-kind="text"]');
+  await expect(results).toHaveCount(8, { timeout: 120_000 });
+  const texts = await page.getByTestId('create-result-text').allTextContents();
+  // Names, not nothing: after 18 s of training on 12 lines most results are name-like words (one of 8
+  // can still come out empty: the model ends the line at once).
+  expect(texts.filter((t) => /\p{L}{2}/u.test(t)).length).toBeGreaterThanOrEqual(6);
+  await studio.screenshot('text-names');
   fs.rmSync(dir, { recursive: true, force: true });
 });
