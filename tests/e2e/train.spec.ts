@@ -30,6 +30,8 @@ interface RunChoice {
   sampleEvery: number;
   checkpointEvery?: number;
   name: string;
+  /** Data-parallel workers chosen in the form (absent: Automatic). */
+  workers?: number;
 }
 
 async function startRun(page: Page, choice: RunChoice): Promise<number> {
@@ -49,6 +51,7 @@ async function startRun(page: Page, choice: RunChoice): Promise<number> {
   await form.locator('details.advanced summary').click();
   await form.getByTestId('train-sample-every').fill(String(choice.sampleEvery));
   if (choice.checkpointEvery) await form.getByTestId('train-checkpoint-every').fill(String(choice.checkpointEvery));
+  if (choice.workers) await form.getByTestId('train-workers').selectOption(String(choice.workers));
   await form.getByTestId('train-name').fill(choice.name);
   await expect(form.getByTestId('train-estimate')).not.toContainText('Estimating');
   await form.getByTestId('train-start').click();
@@ -83,7 +86,7 @@ test('start a run from the UI, watch it live, pause and resume, finish, then com
   await expect(page.getByTestId('train-estimate')).not.toContainText('Estimating');
   await studio.screenshot('train-form');
 
-  await startRun(page, { steps: 400, sampleEvery: 2, checkpointEvery: 50, name: 'First run' });
+  await startRun(page, { steps: 400, sampleEvery: 2, checkpointEvery: 50, name: 'First run', workers: 2 });
   const monitor = page.getByTestId('run-monitor');
   await expect(monitor).toHaveAttribute('data-status', 'running', { timeout: 30_000 });
 
@@ -96,6 +99,8 @@ test('start a run from the UI, watch it live, pause and resume, finish, then com
   await expect.poll(async () => Number(await timeline.getAttribute('data-count')), { timeout: 60_000 }).toBeGreaterThanOrEqual(3);
   await expectGridsLoaded(timeline, 'sample-grid-img');
   await expect(monitor.getByTestId('run-backend')).not.toHaveText('starting…');
+  // The form's Workers choice reaches the run (batch 8 splits into two shares of 4).
+  await expect(monitor.getByTestId('run-threads')).toContainText('2 workers');
   await expect(monitor.getByTestId('run-speed')).not.toHaveText('—');
   await expect(monitor.getByTestId('run-memory')).toContainText('tensors');
   await studio.screenshot('train-running');
