@@ -62,6 +62,9 @@ export function generateText(model: TextModel, vocab: CharVocab, req: GenerateRe
   const master = new Rng(s.seed);
   const rngs = Array.from({ length: s.count }, () => master.fork());
   const banned = new Set([vocab.bos, vocab.unk]);
+  // The first character may not end the text: a short run on a few lines can put most of its weight on
+  // <eos> there, and an empty result is no result (it showed as a blank card in Create).
+  const bannedFirst = new Set([...banned, vocab.eos]);
   const start = [vocab.bos, ...vocab.encode(s.prompt)];
   const out: string[] = [];
   for (let c = 0; c < s.count; c += CHUNK) {
@@ -85,7 +88,7 @@ export function generateText(model: TextModel, vocab: CharVocab, req: GenerateRe
       last.dispose();
       for (let r = 0; r < m; r++) {
         if (done[r]) continue;
-        const tok = sampleToken(values.subarray(r * vocab.size, (r + 1) * vocab.size), s.temperature, s.topK, rngs[c + r]!, banned);
+        const tok = sampleToken(values.subarray(r * vocab.size, (r + 1) * vocab.size), s.temperature, s.topK, rngs[c + r]!, rows[r]!.length === 0 ? bannedFirst : banned);
         if (tok === vocab.eos) done[r] = true;
         else rows[r]!.push(tok);
       }

@@ -41,3 +41,33 @@ describe('sampleToken', () => {
     expect(draw()).toEqual(draw());
   });
 });
+
+describe('generateText', () => {
+  it('never returns an empty text, even from a model that would end every line at once', async () => {
+    const tf = await import('@tensorflow/tfjs-core');
+    const { useTestBackend } = await import('../train/helpers');
+    const { generateText } = await import('../../../../src/main/ml/text/generate');
+    const { CharVocab } = await import('../../../../src/main/ml/text/vocab');
+    await useTestBackend();
+    const vocab = CharVocab.fromDocuments(['ab', 'ba']);
+    // Logits that put almost all the weight on <eos> at every position.
+    const model = {
+      store: undefined as never,
+      contextLength: 16,
+      vocabSize: vocab.size,
+      trainStep: () => {
+        throw new Error('not used');
+      },
+      logits: (x: import('@tensorflow/tfjs-core').Tensor2D) =>
+        tf.tidy(() => {
+          const row = Array.from({ length: vocab.size }, (_, i) => (i === vocab.eos ? 20 : 0));
+          return tf.tile(tf.tensor3d(row, [1, 1, vocab.size]), [x.shape[0], x.shape[1], 1]) as import('@tensorflow/tfjs-core').Tensor3D;
+        }),
+    };
+    const texts = generateText(model, vocab, { seed: 1, count: 8, temperature: 1 });
+    expect(texts).toHaveLength(8);
+    // One character each: <eos> may not come first, and comes (almost surely) right after.
+    for (const t of texts) expect(t.length).toBeGreaterThanOrEqual(1);
+    expect(generateText(model, vocab, { seed: 1, count: 8, prompt: 'a' }).every((t) => t.length >= 2)).toBe(true);
+  });
+});
