@@ -141,19 +141,32 @@ export class Collective {
    */
   allReduce(data: Float32Array, op: 'sum' | 'mean'): void {
     if (this.size === 1) return;
+    this.reduceChunks(data, this.slots, this.result, this.chunk, op);
+  }
+
+  /**
+   * allReduce for float64 vectors (small statistics that must not lose precision in transit, e.g. sums
+   * of squares for batch norm): the same slots, read as half as many doubles.
+   */
+  allReduce64(data: Float64Array, op: 'sum' | 'mean'): void {
+    if (this.size === 1) return;
+    const C = this.chunk >> 1;
+    const slots = new Float64Array(this.slots.buffer, this.slots.byteOffset, C * this.size);
+    const result = new Float64Array(this.result.buffer, this.result.byteOffset, C);
+    this.reduceChunks(data, slots, result, C, op);
+  }
+
+  /** The chunked all-reduce behind both widths: `slots` holds C elements per worker, `result` C. */
+  private reduceChunks<T extends Float32Array | Float64Array>(data: T, slots: T, result: T, C: number, op: 'sum' | 'mean'): void {
     const n = this.size;
-    const C = this.chunk;
-    const own = this.slots.subarray(this.rank * C, (this.rank + 1) * C);
     for (let offset = 0; offset < data.length; offset += C) {
       const len = Math.min(C, data.length - offset);
-      own.set(data.subarray(offset, offset + len));
+      slots.set(data.subarray(offset, offset + len), this.rank * C);
       this.barrier();
       // Reduce-scatter: this worker sums elements [from, to) of the chunk for everyone.
       const share = Math.ceil(len / n);
       const from = Math.min(len, this.rank * share);
       const to = Math.min(len, from + share);
-      const slots = this.slots;
-      const result = this.result;
       for (let j = from; j < to; j++) {
         let s = 0;
         for (let r = 0; r < n; r++) s += slots[r * C + j]!;
@@ -166,32 +179,6 @@ export class Collective {
     }
   }
 
-  /**
-   * allReduce for float64 vectors (small statistics that must not lose precision in transit, e.g. sums
-   * of squares for batch norm): the same slots, read as half as many doubles.
-   */
-  allReduce64(data: Float64Array, op: 'sum' | 'mean'): void {
-    if (this.size === 1) return;
-    const n = this.size;
-    const C = this.chunk >> 1;
-    const slots = new Float64Array(this.slots.buffer, this.slots.byteOffset, C * n);
-    const result = new Float64Array(this.result.buffer, this.result.byteOffset, C);
-    for (let offset = 0; offset < data.length; offset += C) {
-      const len = Math.min(C, data.length - offset);
-      slots.set(data.subarray(offset, offset + len), this.rank * C);
-      this.barrier();
-      const share = Math.ceil(len / n);
-      const from = Math.min(len, this.rank * share);
-      const to = Math.min(len, from + share);
-      for (let j = from; j < to; j++) {
-        let s = 0;
-        for (let r = 0; r < n; r++) s += slots[r * C + j]!;
-        result[j] = op === 'mean' ? s / n : s;
-      }
-      this.barrier();
-      data.set(result.subarray(0, len), offset);
-    }
-  }
 
   /** Marks the group failed (first message wins) and wakes every waiting worker. */
   abort(reason: string): void {

@@ -4,7 +4,7 @@
  */
 
 import { FAMILY_LABELS } from '../../../shared/run-format';
-import type { ModelInfo } from '../../../shared/contract';
+import type { Dataset, ModelInfo } from '../../../shared/contract';
 
 export type Point = [step: number, value: number];
 
@@ -221,4 +221,12 @@ export const STATUS_LABEL: Record<string, string> = {
 
 export function isActive(status: string): boolean {
   return status === 'running' || status === 'paused' || status === 'queued';
+}
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/** How both Train forms list a dataset: "pets — 315 images · 3 labels", "names — text, 2 files". */
+export function datasetOptionLabel(d: Pick<Dataset, 'name' | 'kind' | 'itemCount' | 'labels'>): string {
+  const what = d.kind === 'text' ? `text, ${plural(d.itemCount, 'file', 'files')}` : `${d.itemCount} images`;
+  return `${d.name} — ${what}${d.labels.length ? ` · ${plural(d.labels.length, 'label', 'labels')}` : ''}`;
 }
