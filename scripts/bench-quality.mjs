@@ -14,10 +14,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SETS, SET_NAMES, VARIANTS, parseVariant, hasVariant, buildSet } from './bench-quality/datasets.mjs';
+import { SETS, SET_NAMES, VARIANTS, parseVariant, hasVariant, hasLabels, buildSet, buildLabelled } from './bench-quality/datasets.mjs';
 import { contactSheet, pngs, pick } from './bench-quality/sheet.mjs';
 import { runJson, findPython } from './bench-quality/run.mjs';
-import { markdown, resultsTable, curveTable, goalLine, ratio, meetsGoal } from './bench-quality/report.mjs';
+import { markdown, resultsTable, curveTable, goalLine, ratio, meetsGoal, adherenceFrom, adherenceTable } from './bench-quality/report.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = path.join(ROOT, 'bin', 'atelier.js');
@@ -41,6 +41,11 @@ Options:
   --atelier-only            skip the peer      --peer-only    skip Atelier
   --out DIR                 results folder (default: bench-results/quality-<timestamp>)
   --keep-data               keep Atelier's data folders (catalog + checkpoints; large)
+  --adherence               prompt adherence: sets with categories (${SET_NAMES.filter(hasLabels).join(', ')}) are imported
+                            with their categories as labels and Atelier trains the conditional model
+                            (cgan) on them; its quality probe's per-label adherence (a classifier trained on
+                            the labelled images judges samples prompted with each label) is reported next
+                            to KID. Other sets train as usual.
   --build-only              only build the image sets into OUT/data (with preview sheets) and stop
   -h, --help                this help
 
@@ -51,7 +56,7 @@ eval/kid.py), ATELIER_PYTHON (default: /usr/bin/python3, Debian's python3-torch)
 
 function parseArgs(argv) {
   const valueFlags = new Set(['sets', 'variants', 'minutes', 'checkpoint-minutes', 'samples', 'seed', 'backend', 'peer-threads', 'out']);
-  const boolFlags = new Set(['parallel', 'atelier-only', 'peer-only', 'keep-data', 'build-only', 'help']);
+  const boolFlags = new Set(['parallel', 'atelier-only', 'peer-only', 'keep-data', 'build-only', 'adherence', 'help']);
   const o = {};
   for (let i = 0; i < argv.length; i++) {
     let a = argv[i];
@@ -95,6 +100,7 @@ function parseArgs(argv) {
     peer: !o['atelier-only'],
     keepData: Boolean(o['keep-data']),
     buildOnly: Boolean(o['build-only']),
+    adherence: Boolean(o.adherence),
     out: path.resolve(o.out ?? path.join(ROOT, 'bench-results', `quality-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`)),
   };
   if (!opts.atelier && !opts.peer) usage('--atelier-only and --peer-only exclude each other');
@@ -135,7 +141,9 @@ for (const set of opts.sets) {
   for (const variant of opts.variants) {
     if (!hasVariant(set, variant)) continue;
     const { mode, size } = parseVariant(variant);
-    rows.push({ set, variant, mode, size, key: `${set}-${variant}` });
+    // --adherence: the sets with categories train Atelier's conditional model on them (see atelierFor).
+    const conditional = opts.adherence && hasLabels(set);
+    rows.push({ set, variant, mode, size, key: `${set}-${variant}`, model: conditional ? 'cgan' : 'default', conditional });
   }
 }
 const skipped = opts.sets.flatMap((s) => opts.variants.filter((v) => !hasVariant(s, v)).map((v) => `${s}-${v}`));
@@ -185,6 +193,12 @@ for (const row of rows) {
     const built = await buildSet(row.set, row.size, DATA);
     row.data = built.manifest;
     row.realDir = built.dirs[row.mode];
+    if (row.conditional) {
+      const labelled = await buildLabelled(row.set, row.size, row.mode, DATA);
+      row.labelledDir = labelled.dir;
+      row.labelCounts = labelled.counts;
+      log(`${row.key}: ${Object.keys(labelled.counts).length} labels (${Object.entries(labelled.counts).map(([l, n]) => `${l} ${n}`).join(', ')})`);
+    }
     row.peerInput = built.dirs.rgb;
     row.minutes = opts.minutes;
     const jobs = [];
@@ -236,6 +250,10 @@ function peerFor(row) {
  * Atelier through its CLI: a fresh data folder, a project, the set imported, then `train` for the first
  * checkpoint's minutes and `train --resume` for each next one (a resumed run continues exactly: weights,
  * optimiser, RNG and data order come from the checkpoint), sampling every checkpoint with `generate`.
+ * Conditional rows (--adherence) import the labelled copy (one subfolder per category) and train cgan;
+ * each session's final checkpoint is measured by the run's own quality probe, whose `metric/adherence*`
+ * curves `runs show` returns (the samples for KID are then drawn by `generate` without a prompt, i.e.
+ * the unlabelled condition).
  */
 async function atelierFor(row) {
   const base = path.join(opts.out, 'atelier', row.key);
@@ -247,7 +265,7 @@ async function atelierFor(row) {
   const a = (row.atelier = { dataDir, marks: [], sessions: 0, trainWallMs: 0, generateWallMs: 0 });
 
   const project = (await cli('projects', 'create', `Quality bench ${row.key}`)).value;
-  const imp = (await cli('import', row.realDir, '--project', project.id)).value;
+  const imp = (await cli('import', row.labelledDir ?? row.realDir, '--project', project.id)).value;
   a.imported = { datasetId: imp.datasetId, imported: imp.imported, duplicates: imp.duplicates, skipped: imp.skipped?.length ?? 0 };
   log(`${row.key}: Atelier imported ${imp.imported} images (${imp.duplicates} duplicates, ${a.imported.skipped} skipped); training ${opts.minutes} min at ${row.size} px, checkpoints at ${marks.join(', ')} min`);
 
@@ -260,7 +278,7 @@ async function atelierFor(row) {
         ? // Grids and checkpoints only where the bench asks for them (each session's end): the studio's
           // own cadence would spend part of the box on sample grids and quality measurements, which
           // count toward --minutes. Resumed sessions keep these settings.
-          ['train', '--project', project.id, '--dataset', imp.datasetId, '--model', 'default', '--size', row.size, '--minutes', length, '--seed', opts.seed, '--sample-every', '1000000', '--checkpoint-every', '1000000', ...backendArgs]
+          ['train', '--project', project.id, '--dataset', imp.datasetId, '--model', row.model, '--size', row.size, '--minutes', length, '--seed', opts.seed, '--sample-every', '1000000', '--checkpoint-every', '1000000', ...backendArgs]
         : ['train', '--resume', runId, '--minutes', length, ...backendArgs];
     const t = await cli(...args);
     a.sessions++;
@@ -269,8 +287,11 @@ async function atelierFor(row) {
     runId = t.value.runId;
     const detail = (await cli('runs', 'show', runId)).value;
     const samplesDir = path.join(base, 'samples', `min-${mark.toFixed(2).padStart(6, '0')}`);
-    const g = await cli('generate', '--run', runId, '--checkpoint', t.value.checkpoint.id, '--count', opts.samples, '--seed', 0, '--batch', 32, '--out', samplesDir, ...backendArgs);
-    a.generateWallMs += g.ms;
+    for (const p of promptPlan(row.conditional ? row.labelCounts : null, opts.samples)) {
+      const prompt = p.label === null ? [] : ['--prompt', p.label];
+      const g = await cli('generate', '--run', runId, '--checkpoint', t.value.checkpoint.id, '--count', p.count, '--seed', p.seed, '--batch', 32, '--out', samplesDir, ...prompt, ...backendArgs);
+      a.generateWallMs += g.ms;
+    }
     a.marks.push({
       minutes: mark,
       trainMinutes: detail.run.trainMs / 60000,
@@ -278,6 +299,8 @@ async function atelierFor(row) {
       imagesSeen: detail.run.imagesSeen,
       checkpointId: t.value.checkpoint.id,
       samplesDir,
+      // The probe's prompt adherence at this checkpoint (conditional rows; null when not measured).
+      adherence: row.conditional ? adherenceFrom(detail.scalars, detail.run.step) : null,
     });
     Object.assign(a, {
       runId,
@@ -299,6 +322,23 @@ async function atelierFor(row) {
     `${row.key}: Atelier did ${a.steps} steps (${a.imagesSeen} images, batch ${a.batchSize}) in ${a.trainMinutes.toFixed(2)} min of training on ${a.backend}` +
       `${a.threads ? ` (${a.threads} thread${a.threads > 1 ? 's' : ''})` : ''}; ${a.sessions} session(s), ${fmtMin(a.trainWallMs)} wall training, ${fmtMin(a.generateWallMs)} sampling`,
   );
+}
+
+/**
+ * The samples for KID: one unprompted call, or for a conditional row one call per label with counts in
+ * the data's label proportions (as the quality probe samples), seeds 0…N−1 across the calls.
+ */
+function promptPlan(labelCounts, samples) {
+  if (!labelCounts) return [{ label: null, count: samples, seed: 0 }];
+  const expanded = Object.keys(labelCounts).sort().flatMap((l) => new Array(labelCounts[l]).fill(l));
+  const plan = [];
+  for (let i = 0; i < samples; i++) {
+    const label = expanded[Math.floor((i * expanded.length) / samples)];
+    const last = plan.at(-1);
+    if (last && last.label === label) last.count++;
+    else plan.push({ label, count: 1, seed: i });
+  }
+  return plan;
 }
 
 // ------------------------------------------------------------------------------------------- scoring
@@ -343,7 +383,7 @@ async function sheetFor(row) {
   const real = pngs(row.realDir);
   const panels = [{ label: `real (${real.length} images)`, files: pick(real, 64) }];
   if (opts.peer) panels.push({ label: `PyTorch peer, ${opts.minutes} min`, files: pngs(row.peer?.samplesDir ?? '') });
-  if (opts.atelier) panels.push({ label: `Atelier default, ${opts.minutes} min`, files: pngs(row.atelier?.final?.samplesDir ?? '') });
+  if (opts.atelier) panels.push({ label: `Atelier ${row.model}, ${opts.minutes} min`, files: pngs(row.atelier?.final?.samplesDir ?? '') });
   const k = (s, space) => (s?.[space] === undefined ? '—' : s[space]);
   const p = row.peer?.score;
   const a = row.atelier?.final?.score;
@@ -364,11 +404,16 @@ function notes() {
     `Machine: ${cpus.length} × ${cpus[0]?.model ?? '?'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}; Node ${process.version}; torch ${py.torch} (${py.python}).`,
     `Models were trained ${opts.parallel ? 'side by side (--parallel), sharing the machine' : 'one after the other, each with the whole machine'}.`,
     `Peer: ${path.relative(ROOT, PEER)} (32×32 RGB DCGAN, seed 0, batch 64, ${opts.peerThreads} torch threads), ${opts.minutes} min wall-clock training (its data loading excluded); it reads no alpha, so it trains on each set's RGB (flattened on white) images, once per set and size, and the RGB and RGBA rows share it.`,
-    `Atelier: \`atelier train --model default --seed ${opts.seed}${opts.backend ? ` --backend ${opts.backend}` : ''}\` on backend ${[...backends].join('; ') || '—'}${atelierThreads.size ? `, ${[...atelierThreads].join('/')} thread(s)` : ''}; \`--minutes\` counts Atelier's training-loop time (steps, sample grids, checkpoints; not start-up or its own metric). ` +
+    `Atelier: \`atelier train --model ${opts.adherence ? 'default (cgan for the rows with categories, --adherence)' : 'default'} --seed ${opts.seed}${opts.backend ? ` --backend ${opts.backend}` : ''}\` on backend ${[...backends].join('; ') || '—'}${atelierThreads.size ? `, ${[...atelierThreads].join('/')} thread(s)` : ''}; \`--minutes\` counts Atelier's training-loop time (steps, sample grids, checkpoints; not start-up or its own metric). ` +
       (marks.length > 1
         ? `Checkpoints at ${marks.join(', ')} min: the run is trained in ${marks.length} sessions (\`train\`, then \`train --resume RUN --minutes ${opts.checkpointMinutes}\`), sampled between sessions.`
         : 'One uninterrupted run; only its final checkpoint is scored.'),
     `Samples: ${opts.samples} per model (${opts.atelier ? `\`atelier generate --seed 0 --count ${opts.samples}\`` : ''}${opts.atelier && opts.peer ? '; ' : ''}${opts.peer ? `the peer's ${opts.samples}` : ''}), scored against the set's images with ${path.relative(ROOT, KID)} (KID ×10³, 50 subsets of min(real, samples, 100); lower is better; RGBA composited on white; everything at 32 px)${hasLearned ? '' : '; featnet.pt missing: no learned space'}.`,
+    ...(opts.adherence
+      ? [
+          `Prompt adherence (--adherence): the sets with categories were imported one subfolder per category (labels) and trained with \`--model cgan\`; their KID samples were generated per label in the data's label proportions. Adherence is Atelier's own quality probe at each session's last checkpoint (\`runs show\`, \`metric/adherence*\`): a small CNN trained on the labelled images (stratified 20 % held out) classifies images generated with each label; "samples" is the share classified as the label prompted (mean over labels), "real" the same classifier on the held-out real images, chance 1/labels.`,
+        ]
+      : []),
     `Ratios are Atelier / peer; the goal is ≤ ⅓ in the learned and the random-conv spaces. "Atelier min to peer's score" is the first checkpoint whose learned and random-conv KID are both at or below the peer's final ones.`,
   ];
   for (const row of rows) {
@@ -386,7 +431,7 @@ function notes() {
 
 function writeResults(final) {
   const settings =
-    `${opts.minutes} min per model · ${opts.samples} samples · Atelier \`default\`, seed ${opts.seed} · peer seed 0, ${opts.peerThreads} threads · ` +
+    `${opts.minutes} min per model · ${opts.samples} samples · Atelier \`default\`${opts.adherence ? ' (`cgan` on the sets with categories)' : ''}, seed ${opts.seed} · peer seed 0, ${opts.peerThreads} threads · ` +
     `${opts.parallel ? 'side by side' : 'sequential'} · KID ×10³ (lower is better) · ${startedAt.toISOString()}${final ? '' : ' · (in progress)'}`;
   const done = rows.filter((r) => r.wallMs !== undefined);
   const md = markdown({ rows: done, settings, notes: notes(), attributions: attributionLines() });
@@ -424,7 +469,9 @@ function writeResults(final) {
             generateWallMs: r.atelier.generateWallMs,
             imported: r.atelier.imported ?? null,
             ...(r.atelier.final?.score ?? {}),
-            checkpoints: r.atelier.marks.map((m) => ({ minutes: m.minutes, trainMinutes: m.trainMinutes, step: m.step, imagesSeen: m.imagesSeen, samples: path.relative(opts.out, m.samplesDir), ...m.score })),
+            model: r.model,
+            adherence: r.atelier.final?.adherence ?? null,
+            checkpoints: r.atelier.marks.map((m) => ({ minutes: m.minutes, trainMinutes: m.trainMinutes, step: m.step, imagesSeen: m.imagesSeen, samples: path.relative(opts.out, m.samplesDir), ...m.score, adherence: m.adherence })),
             config: r.atelier.config ?? null,
           }
         : null,
@@ -446,6 +493,7 @@ function writeResults(final) {
     '',
     curveTable(done),
     '',
+    ...(adherenceTable(done) ? [adherenceTable(done), ''] : []),
     'Data:',
     ...attributionLines().map((l) => `- ${l}`),
     '',
@@ -468,6 +516,12 @@ async function buildOnly() {
       const sheet = path.join(DATA, set, `preview-${size}.png`);
       await contactSheet(sheet, { title: `${set} ${size} px: ${manifest.count} images from ${manifest.source}`, panels, cell: set === 'mnist' ? 28 : size });
       console.log(`${set} ${size}px: ${manifest.count} images in ${Object.values(dirs).filter(Boolean).map((d) => path.relative(ROOT, d)).join(', ')} (${Date.now() - t0} ms); sha256 ${manifest.sha256.slice(0, 16)}…; preview ${path.relative(ROOT, sheet)}`);
+      if (opts.adherence && hasLabels(set)) {
+        for (const mode of ['rgb', 'rgba']) {
+          const labelled = await buildLabelled(set, size, mode, DATA);
+          if (labelled) console.log(`  labelled ${mode}${size}: ${path.relative(ROOT, labelled.dir)} (${Object.entries(labelled.counts).map(([l, n]) => `${l} ${n}`).join(', ')})`);
+        }
+      }
     }
   }
   console.log('\nData:');

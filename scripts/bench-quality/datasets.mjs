@@ -75,6 +75,7 @@ function emojiSet(vendor, pkg, label, licence) {
     description: `${label}: ${pkg} img/${vendor}/64, every category except Component, ${MAX_IMAGES} images evenly spread over the sorted file names`,
     attribution: licence,
     alpha: true,
+    labelled: true,
     list() {
       const dir = pkgDir(pkg);
       const emoji = JSON.parse(fs.readFileSync(path.join(dir, 'emoji.json'), 'utf8'));
@@ -83,7 +84,9 @@ function emojiSet(vendor, pkg, label, licence) {
         .map((e) => e.image)
         .filter((f) => fs.existsSync(path.join(dir, 'img', vendor, '64', f)))
         .sort();
-      return spread([...new Set(names)]).map((f) => ({ name: f.replace(/\.png$/, ''), file: path.join(dir, 'img', vendor, '64', f) }));
+      // The category (Smileys & Emotion, Animals & Nature, …) travels along: the --adherence rows use it as the label.
+      const category = new Map(emoji.map((e) => [e.image, e.category]));
+      return spread([...new Set(names)]).map((f) => ({ name: f.replace(/\.png$/, ''), file: path.join(dir, 'img', vendor, '64', f), category: category.get(f) }));
     },
     async render(item, size) {
       return resizePng(item.file, size);
@@ -200,7 +203,7 @@ export async function buildSet(set, size, root) {
   const items = spec.list();
   const names = [];
   for (const [i, item] of items.entries()) {
-    const name = `${String(i).padStart(4, '0')}-${item.name.replace(/[^A-Za-z0-9_-]+/g, '_')}`;
+    const name = fileName(i, item);
     names.push(name);
     if (!spec.alpha) {
       // mnist: 28×28 grey bytes, one channel, at its native size whatever the variant size.
@@ -215,4 +218,47 @@ export async function buildSet(set, size, root) {
   const manifest = { set, size, count: names.length, source: spec.source(), description: spec.description, attribution: spec.attribution, sha256: hash.digest('hex') };
   fs.writeFileSync(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);
   return { dirs, manifest };
+}
+
+/** The file name (without .png) of a set's i-th item. */
+function fileName(i, item) {
+  return `${String(i).padStart(4, '0')}-${item.name.replace(/[^A-Za-z0-9_-]+/g, '_')}`;
+}
+
+/** "Smileys & Emotion" → "smileys-emotion": a folder name (and so a label) that is plain on every system. */
+export function labelSlug(category) {
+  return category.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+}
+
+/** Does this set carry a category per image (the emoji sets), so it can train a conditional model? */
+export function hasLabels(set) {
+  return Boolean(SETS[set].labelled);
+}
+
+/**
+ * The built set (buildSet) again, one subfolder per category: root/<set>/labelled-<mode><size>/<category>/NAME.png,
+ * the same files (copied) as the flat folder. `atelier import` takes first-level subfolders as labels, so
+ * importing this folder gives the same images with their categories as labels. Returns the folder and the
+ * images per label, or null for a set without categories.
+ */
+export async function buildLabelled(set, size, mode, root) {
+  if (!hasLabels(set)) return null;
+  const { dirs } = await buildSet(set, size, root);
+  const from = dirs[mode];
+  if (!from) return null;
+  const dir = path.join(root, set, `labelled-${mode}${size}`);
+  // Beside the folder, not in it: the import would report a stray file.
+  const countsFile = `${dir}.json`;
+  if (fs.existsSync(countsFile)) return { dir, counts: JSON.parse(fs.readFileSync(countsFile, 'utf8')) };
+  fs.rmSync(dir, { recursive: true, force: true });
+  const counts = {};
+  for (const [i, item] of SETS[set].list().entries()) {
+    if (!item.category) continue;
+    const label = labelSlug(item.category);
+    fs.mkdirSync(path.join(dir, label), { recursive: true });
+    fs.copyFileSync(path.join(from, `${fileName(i, item)}.png`), path.join(dir, label, `${fileName(i, item)}.png`));
+    counts[label] = (counts[label] ?? 0) + 1;
+  }
+  fs.writeFileSync(countsFile, `${JSON.stringify(counts, null, 2)}\n`);
+  return { dir, counts };
 }

@@ -33,9 +33,11 @@ function pair(peer, atelier, r) {
 }
 
 export function resultsTable(rows, minutes) {
+  // --adherence: a column with the conditional rows' prompt adherence beside their KID.
+  const withAdherence = rows.some((r) => r.atelier?.final?.adherence);
   const lines = [
-    `| set | variant | KID learned: peer → Atelier (ratio) | KID randconv: peer → Atelier (ratio) | KID pixels: peer → Atelier | memorised peer / Atelier | Atelier min to peer's ${mins(minutes)}-min score | steps (images) peer / Atelier | ≤ ⅓ |`,
-    '|---|---|---|---|---|---|---|---|---|',
+    `| set | variant | KID learned: peer → Atelier (ratio) | KID randconv: peer → Atelier (ratio) | KID pixels: peer → Atelier | memorised peer / Atelier | Atelier min to peer's ${mins(minutes)}-min score | steps (images) peer / Atelier | ≤ ⅓ |${withAdherence ? ' Atelier adherence (real / chance) |' : ''}`,
+    `|---|---|---|---|---|---|---|---|---|${withAdherence ? '---|' : ''}`,
   ];
   for (const row of rows) {
     const p = row.peer?.score ?? {};
@@ -45,7 +47,8 @@ export function resultsTable(rows, minutes) {
     const steps = `${row.peer?.steps ?? '—'} (${row.peer?.imagesSeen ?? '—'}) / ${row.atelier?.steps ?? '—'} (${row.atelier?.imagesSeen ?? '—'})`;
     const err = row.error ? ` ⚠ ${row.error.split('\n')[0].slice(0, 80)}` : '';
     lines.push(
-      `| ${row.set} | ${row.variant} | ${pair(p.kid_learned, a.kid_learned, row.ratios?.learned)} | ${pair(p.kid_randconv, a.kid_randconv, row.ratios?.randconv)} | ${f(p.kid_pixels)} → ${f(a.kid_pixels)} | ${f(p.memorised, 3)} / ${f(a.memorised, 3)} | ${toPeer} | ${steps} | ${goal}${err} |`,
+      `| ${row.set} | ${row.variant} | ${pair(p.kid_learned, a.kid_learned, row.ratios?.learned)} | ${pair(p.kid_randconv, a.kid_randconv, row.ratios?.randconv)} | ${f(p.kid_pixels)} → ${f(a.kid_pixels)} | ${f(p.memorised, 3)} / ${f(a.memorised, 3)} | ${toPeer} | ${steps} | ${goal}${err} |` +
+        (withAdherence ? ` ${adherenceCell(row.atelier?.final?.adherence)} |` : ''),
     );
   }
   return lines.join('\n');
@@ -81,6 +84,7 @@ export function markdown({ rows, settings, notes, attributions }) {
     goalLine(rows),
     '',
     curveTable(rows) ? `## Atelier's curve\n\n${curveTable(rows)}\n` : '',
+    adherenceTable(rows) ? `## Prompt adherence (conditional rows)\n\n${adherenceTable(rows)}\n` : '',
     '## Runs',
     '',
     ...notes.map((n) => `- ${n}`),
@@ -94,4 +98,67 @@ export function markdown({ rows, settings, notes, attributions }) {
 
 function rowsMinutes(rows) {
   return rows.find((r) => r.minutes !== undefined)?.minutes ?? null;
+}
+
+// ------------------------------------------------------------------------------------ prompt adherence
+
+/** Adherence goal (issue 15): samples classified right at least 5× chance, within 20 points of real images. */
+export const ADHERENCE_GOAL = { timesChance: 5, withinReal: 0.2 };
+
+/**
+ * The quality probe's prompt adherence at `step`, from a run's curves (`runs show --json`'s scalars):
+ * { mean, real, chance, perLabel: { label: { samples, real } }, goal }, or null when that checkpoint has
+ * none (an unconditional model, or data without two labels of enough images).
+ */
+export function adherenceFrom(scalars, step) {
+  const at = (name) => {
+    const p = (scalars[name] ?? []).find(([s]) => s === step);
+    return p ? p[1] : null;
+  };
+  const mean = at('metric/adherence');
+  if (mean === null) return null;
+  const perLabel = {};
+  for (const name of Object.keys(scalars).sort()) {
+    if (!name.startsWith('metric/adherence/')) continue;
+    const label = name.slice('metric/adherence/'.length);
+    const samples = at(name);
+    if (samples !== null) perLabel[label] = { samples, real: at(`metric/adherenceReal/${label}`) };
+  }
+  const real = at('metric/adherenceReal');
+  const chance = at('metric/adherenceChance');
+  const goal = real === null || chance === null ? null : mean >= ADHERENCE_GOAL.timesChance * chance && mean >= real - ADHERENCE_GOAL.withinReal;
+  return { mean, real, chance, perLabel, goal };
+}
+
+const pct = (v) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : `${Math.round(v * 100)} %`);
+
+function adherenceCell(a) {
+  if (!a) return '—';
+  return `${pct(a.mean)} (${pct(a.real)} / ${pct(a.chance)})${a.goal === null ? '' : a.goal ? ' ✓' : ' ✗'}`;
+}
+
+/**
+ * Per-label adherence of the conditional rows' final checkpoints: the share of samples prompted with each
+ * label that the probe's classifier assigns to it, beside the classifier's accuracy on held-out real
+ * images of that label; '' when no row has any.
+ */
+export function adherenceTable(rows) {
+  const withA = rows.filter((r) => r.atelier?.final?.adherence);
+  if (withA.length === 0) return '';
+  const lines = [
+    `| set | variant | label | samples classified as the label | real held-out images |`,
+    '|---|---|---|---|---|',
+  ];
+  for (const row of withA) {
+    const a = row.atelier.final.adherence;
+    for (const [label, v] of Object.entries(a.perLabel)) lines.push(`| ${row.set} | ${row.variant} | ${label} | ${pct(v.samples)} | ${pct(v.real)} |`);
+    lines.push(`| ${row.set} | ${row.variant} | **mean** (chance ${pct(a.chance)}) | **${pct(a.mean)}** | **${pct(a.real)}** |`);
+  }
+  const judged = withA.filter((r) => r.atelier.final.adherence.goal !== null);
+  const met = judged.filter((r) => r.atelier.final.adherence.goal).length;
+  lines.push(
+    '',
+    `${met} of ${judged.length} conditional rows meet the adherence goal (samples classified right at least ${ADHERENCE_GOAL.timesChance}× chance and within ${Math.round(ADHERENCE_GOAL.withinReal * 100)} points of the classifier on real held-out images).`,
+  );
+  return lines.join('\n');
 }

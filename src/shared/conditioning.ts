@@ -1,6 +1,7 @@
 /**
- * Which models a prompt steers, and which model to propose for a dataset: one rule for the Train form,
- * the CLI (`atelier train` without --model) and Create. Nothing here imports node or the DOM.
+ * Which models a prompt steers, which model to propose for a dataset, and which checkpoints a run may
+ * start from: one rule for the Train form, the CLI (`atelier train`), the engine and Create. Nothing here
+ * imports node or the DOM.
  */
 
 /** Families whose generator takes labels and tags as input. The others ignore any prompt. */
@@ -25,4 +26,15 @@ export interface ConditioningSignal {
 export function proposedImageFamily(d: ConditioningSignal): 'cgan' | 'default' {
   const labels = d.labels.filter((l) => l.count > 0).length;
   return labels >= 2 || (d.tagCount ?? 0) > 0 ? 'cgan' : 'default';
+}
+
+/**
+ * Whether a `family` run can start from a `parent` family's checkpoint: the same family, or the
+ * small-data GAN and its conditional twin (the session copies what fits and grows the condition
+ * tables). Any other pair would share almost no weights: a fresh model mislabelled as fine-tuned.
+ */
+export function canFineTune(parent: string, family: string): boolean {
+  if (parent === family) return true;
+  const twins = new Set(['default', 'cgan']);
+  return twins.has(parent) && twins.has(family);
 }

@@ -4,7 +4,8 @@
  * what the measure can tell apart, and the start time that (with the run's number) tells two runs of
  * the same model on the same dataset apart. Nothing here imports node or the DOM.
  */
-import { TEXT_FAMILIES, type ModelFamily, type Run, type TrainLength } from './contract';
+import type { ModelFamily, Run, TrainLength } from './contract';
+import { isTextFamily } from './families';
 
 /** What the Train form calls each family (and what default run names say). */
 export const FAMILY_LABELS: Record<ModelFamily, string> = {
@@ -20,9 +21,6 @@ export const FAMILY_LABELS: Record<ModelFamily, string> = {
 export function familyLabel(family: string): string {
   return (FAMILY_LABELS as Record<string, string>)[family] ?? family;
 }
-
-/** Whether a family writes text (the contract's TEXT_FAMILIES). */
-export const isTextFamily = (family: string): boolean => (TEXT_FAMILIES as readonly string[]).includes(family);
 
 /**
  * The names of the quality probe's measures that are KIDs. The probe reports them as plain KID; every

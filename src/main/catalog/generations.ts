@@ -1,14 +1,16 @@
 /**
- * Generations: what Create made, with everything that reproduces it, and the gallery's queries over
- * them (filters, full-text search through search_fts, stars, tags, trash).
+ * Generations: what Create made, with everything that reproduces it, and their curation (stars, tags,
+ * trash). The gallery's queries are in gallery.ts, the search index in search.ts.
  *
  * A generation row is inserted *pending* (file NULL, hidden from the gallery), the PNG (for a text
  * generation, a .txt of its text) is written atomically at its id's path, then the row is pointed at it;
  * so no row ever names a missing file and concurrent processes never fight over an id. Pending rows left by a crash are swept at start-up.
  */
 import type { Db } from './db';
-import type { GalleryFacets, GalleryFilter, GalleryItem, GalleryPage, Generation } from '../../shared/contract';
+import type { Generation } from '../../shared/contract';
 import { AtelierError } from '../../shared/errors';
+import { chunked } from './chunked';
+import { indexGeneration, refreshSearchMany } from './search';
 
 export interface NewGeneration {
   projectId: number;
@@ -27,7 +29,7 @@ export interface NewGeneration {
   text?: string | null;
 }
 
-/** A `generation` table row as SQLite returns it (export/source.ts reads the same columns). */
+/** A `generation` table row as SQLite returns it (provenance.ts reads the same columns). */
 export interface GenerationRow {
   id: number;
   project_id: number;
@@ -87,7 +89,7 @@ export function completeGeneration(db: Db, id: number, file: string, width: numb
   db.transaction(() => {
     const n = db.prepare('UPDATE generation SET file = ?, width = ?, height = ? WHERE id = ? AND file IS NULL').run(file, width, height, id).changes;
     // A pending row has no search row yet, so this is a plain insert (no scan of the index).
-    if (n === 1) indexNew(db, id);
+    if (n === 1) indexGeneration(db, id);
   })();
 }
 
@@ -180,196 +182,6 @@ export function generationTags(db: Db, id: number): string[] {
   return (db.prepare('SELECT t.name FROM generation_tag gt JOIN tag t ON t.id = gt.tag_id WHERE gt.generation_id = ? ORDER BY t.name COLLATE NOCASE').all(id) as Array<{ name: string }>).map(
     (r) => r.name,
   );
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Search index: one search_fts row per visible generation (kind 'generation'), rebuilt from its sources
-// whenever they change.
-
-export function refreshSearch(db: Db, id: number): void {
-  refreshSearchMany(db, [id]);
-}
-
-/** Rebuild the search rows of many generations (one scan of the index per 500 ids, not one per id). */
-export function refreshSearchMany(db: Db, ids: number[]): void {
-  const select = db.prepare(SEARCH_SOURCE);
-  const insert = db.prepare("INSERT INTO search_fts (body, kind, ref_id, project_id) VALUES (?, 'generation', ?, ?)");
-  chunked(ids, (chunk, marks) => {
-    // kind/ref_id are unindexed columns: one scan of the index per chunk, not per id.
-    db.prepare(`DELETE FROM search_fts WHERE kind = 'generation' AND ref_id IN (${marks})`).run(...chunk);
-    for (const id of chunk) {
-      const r = select.get(id) as SearchSource | undefined;
-      if (r && r.file !== null) insert.run(searchBody(r), id, r.project_id);
-    }
-  });
-}
-
-interface SearchSource {
-  project_id: number;
-  prompt: string;
-  text: string | null;
-  label: string | null;
-  file: string | null;
-  model_name: string | null;
-  family: string | null;
-  tags: string | null;
-}
-
-const SEARCH_SOURCE = `SELECT g.project_id, g.prompt, g.text, g.label, g.file, m.name AS model_name, m.family,
-    (SELECT group_concat(t.name, ' ') FROM generation_tag gt JOIN tag t ON t.id = gt.tag_id WHERE gt.generation_id = g.id) AS tags
-  FROM generation g LEFT JOIN model m ON m.id = g.model_id WHERE g.id = ?`;
-
-function searchBody(r: SearchSource): string {
-  // A text generation's text is searchable like a prompt.
-  return [r.prompt, r.text, r.tags, r.label, r.model_name, r.family].filter(Boolean).join(' \n ');
-}
-
-function indexNew(db: Db, id: number): void {
-  const r = db.prepare(SEARCH_SOURCE).get(id) as SearchSource | undefined;
-  if (r) db.prepare("INSERT INTO search_fts (body, kind, ref_id, project_id) VALUES (?, 'generation', ?, ?)").run(searchBody(r), id, r.project_id);
-}
-
-/** A user's search text → an FTS5 query: every word must appear (as a prefix), punctuation ignored. */
-export function ftsQuery(text: string): string | null {
-  const words = text.match(/[\p{L}\p{N}]+/gu);
-  if (!words || words.length === 0) return null;
-  return words.slice(0, 16).map((w) => `"${w.replace(/"/g, '')}"*`).join(' ');
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Gallery queries.
-
-function where(f: GalleryFilter): { sql: string; args: unknown[] } {
-  const conds = ['g.project_id = ?', 'g.file IS NOT NULL', f.trashed ? 'g.trashed_at IS NOT NULL' : 'g.trashed_at IS NULL'];
-  const args: unknown[] = [f.projectId];
-  const q = ftsQuery(f.query);
-  if (f.query.trim() && q === null) conds.push('0'); // only punctuation: nothing can match
-  if (q !== null) {
-    conds.push("g.id IN (SELECT ref_id FROM search_fts WHERE search_fts MATCH ? AND kind = 'generation' AND project_id = ?)");
-    args.push(q, f.projectId);
-  }
-  if (f.modelId !== undefined) {
-    conds.push('g.model_id = ?');
-    args.push(f.modelId);
-  }
-  if (f.runId !== undefined) {
-    conds.push('g.run_id = ?');
-    args.push(f.runId);
-  }
-  if (f.stepMin !== undefined) {
-    conds.push('g.step >= ?');
-    args.push(f.stepMin);
-  }
-  if (f.stepMax !== undefined) {
-    conds.push('g.step <= ?');
-    args.push(f.stepMax);
-  }
-  if (f.label !== undefined) {
-    conds.push('g.label = ? COLLATE NOCASE');
-    args.push(f.label);
-  }
-  if (f.seed !== undefined) {
-    conds.push('g.seed = ?');
-    args.push(f.seed);
-  }
-  if (f.from !== undefined) {
-    conds.push('g.created_at >= ?');
-    args.push(f.from);
-  }
-  if (f.to !== undefined) {
-    conds.push('g.created_at <= ?');
-    args.push(f.to);
-  }
-  if (f.starred !== undefined) conds.push(f.starred ? 'g.starred = 1' : 'g.starred = 0');
-  if (f.memorised !== undefined) conds.push(f.memorised ? 'g.memorised = 1' : 'g.memorised = 0');
-  if (f.boardId !== undefined) {
-    conds.push('g.id IN (SELECT generation_id FROM board_item WHERE board_id = ?)');
-    args.push(f.boardId);
-  }
-  if (f.tag !== undefined) {
-    conds.push('g.id IN (SELECT gt.generation_id FROM generation_tag gt JOIN tag t ON t.id = gt.tag_id WHERE t.name = ? COLLATE NOCASE)');
-    args.push(f.tag);
-  }
-  return { sql: conds.join(' AND '), args };
-}
-
-const order = (f: GalleryFilter) => (f.sort === 'oldest' ? 'g.id ASC' : 'g.id DESC');
-
-interface ItemRaw {
-  id: number;
-  kind: 'image' | 'text';
-  text: string | null;
-  file: string | null;
-  width: number | null;
-  height: number | null;
-  seed: number;
-  step: number;
-  starred: number;
-  memorised: number;
-  trashed_at: number | null;
-  created_at: number;
-}
-
-const toItem = (r: ItemRaw): GalleryItem => ({
-  id: r.id,
-  file: r.file,
-  width: r.width,
-  height: r.height,
-  seed: r.seed,
-  step: r.step,
-  starred: r.starred === 1,
-  memorised: r.memorised === 1,
-  trashed: r.trashed_at !== null,
-  createdAt: r.created_at,
-  kind: r.kind,
-  text: r.text,
-});
-
-/** Characters of a text generation's text a grid cell gets (a card shows a few lines). */
-export const TEXT_PREVIEW = 280;
-
-export function listGallery(db: Db, f: GalleryFilter, offset: number, limit: number): GalleryPage {
-  const w = where(f);
-  const total = (db.prepare(`SELECT count(*) AS n FROM generation g WHERE ${w.sql}`).get(...w.args) as { n: number }).n;
-  const rows = db
-    .prepare(
-      `SELECT g.id, g.kind, substr(g.text, 1, ${TEXT_PREVIEW}) AS text, g.file, g.width, g.height, g.seed, g.step, g.starred, g.memorised, g.trashed_at, g.created_at
-       FROM generation g WHERE ${w.sql} ORDER BY ${order(f)} LIMIT ? OFFSET ?`,
-    )
-    .all(...w.args, limit, offset) as ItemRaw[];
-  return { total, offset, items: rows.map(toItem) };
-}
-
-export function galleryIds(db: Db, f: GalleryFilter): number[] {
-  const w = where(f);
-  return (db.prepare(`SELECT g.id FROM generation g WHERE ${w.sql} ORDER BY ${order(f)}`).pluck().all(...w.args) as number[]);
-}
-
-export function galleryFacets(db: Db, projectId: number): GalleryFacets {
-  const live = 'g.project_id = ? AND g.file IS NOT NULL AND g.trashed_at IS NULL';
-  return {
-    models: db
-      .prepare(`SELECT m.id, m.name, count(*) AS count FROM generation g JOIN model m ON m.id = g.model_id WHERE ${live} GROUP BY m.id ORDER BY m.id DESC`)
-      .all(projectId) as GalleryFacets['models'],
-    runs: db
-      .prepare(`SELECT r.id, r.name, count(*) AS count FROM generation g JOIN run r ON r.id = g.run_id WHERE ${live} GROUP BY r.id ORDER BY r.id DESC`)
-      .all(projectId) as GalleryFacets['runs'],
-    labels: db.prepare(`SELECT DISTINCT g.label FROM generation g WHERE ${live} AND g.label IS NOT NULL ORDER BY g.label`).pluck().all(projectId) as string[],
-    tags: db
-      .prepare(`SELECT DISTINCT t.name FROM generation g JOIN generation_tag gt ON gt.generation_id = g.id JOIN tag t ON t.id = gt.tag_id WHERE ${live} ORDER BY t.name COLLATE NOCASE`)
-      .pluck()
-      .all(projectId) as string[],
-    steps: db.prepare(`SELECT DISTINCT g.step FROM generation g WHERE ${live} ORDER BY g.step`).pluck().all(projectId) as number[],
-    trashed: (db.prepare('SELECT count(*) FROM generation g WHERE g.project_id = ? AND g.file IS NOT NULL AND g.trashed_at IS NOT NULL').pluck().get(projectId) as number) ?? 0,
-  };
-}
-
-/** Run `fn` over ids in chunks (SQLite limits bound parameters). */
-function chunked(ids: number[], fn: (chunk: number[], marks: string) => void): void {
-  for (let i = 0; i < ids.length; i += 500) {
-    const chunk = ids.slice(i, i + 500);
-    fn(chunk, chunk.map(() => '?').join(','));
-  }
 }
 
 /** Every id must exist; returns the projects they belong to (for change events). */

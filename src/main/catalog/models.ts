@@ -1,4 +1,5 @@
 import type { Db } from './db';
+import { insertCheckpoint, type CheckpointRow } from './checkpoints';
 import { AtelierError } from '../../shared/errors';
 
 export type ModelSource = 'trained' | 'imported' | 'base';
@@ -43,6 +44,15 @@ export function insertModel(db: Db, m: Omit<ModelRow, 'id' | 'createdAt'>, now =
   return Number(info.lastInsertRowid);
 }
 
+/** A model that arrives with its checkpoint (a bundled base model), in one transaction. The file must exist. */
+export function insertModelWithCheckpoint(db: Db, m: Omit<ModelRow, 'id' | 'createdAt'>, c: Omit<CheckpointRow, 'id' | 'createdAt' | 'metric' | 'metrics' | 'modelId'>): number {
+  return db.transaction(() => {
+    const modelId = insertModel(db, m);
+    insertCheckpoint(db, { ...c, modelId });
+    return modelId;
+  })();
+}
+
 export function updateModelConfig(db: Db, id: number, config: Record<string, unknown>, meta?: Record<string, unknown>): void {
   if (meta === undefined) db.prepare('UPDATE model SET config_json = ? WHERE id = ?').run(JSON.stringify(config), id);
   else db.prepare('UPDATE model SET config_json = ?, meta_json = ? WHERE id = ?').run(JSON.stringify(config), JSON.stringify(meta), id);
@@ -67,4 +77,32 @@ export function findModelByName(db: Db, name: string, projectId: number | null):
     .prepare('SELECT * FROM model WHERE name = ? COLLATE NOCASE AND (project_id IS ? OR project_id IS NULL) ORDER BY id DESC LIMIT 1')
     .get(name, projectId) as Raw | undefined;
   return r && toModel(r);
+}
+
+/**
+ * The newest checkpoint (by step) of a model called `name` (case-insensitive) or of the base model with
+ * that id ("default-emoji"): what fine-tuning from a model name starts from. Looks among the project's
+ * models and the base and imported ones, like every model list of the studio.
+ */
+export function newestCheckpointOfModelNamed(db: Db, name: string, projectId: number | null): number | null {
+  const r = db
+    .prepare(
+      `SELECT c.id FROM model m JOIN checkpoint c ON c.model_id = m.id
+       WHERE (m.name = ? COLLATE NOCASE OR json_extract(m.meta_json, '$.baseId') = ?) AND (m.project_id IS ? OR m.project_id IS NULL)
+       ORDER BY c.step DESC LIMIT 1`,
+    )
+    .get(name, name, projectId) as { id: number } | undefined;
+  return r?.id ?? null;
+}
+
+/** A project's newest model of these families that has a checkpoint, or null (text.suggest: its text model). */
+export function newestModelWithCheckpoint(db: Db, projectId: number, families: readonly string[]): number | null {
+  if (families.length === 0) return null;
+  const r = db
+    .prepare(
+      `SELECT m.id FROM model m WHERE m.project_id = ? AND m.family IN (${families.map(() => '?').join(', ')})
+         AND EXISTS (SELECT 1 FROM checkpoint c WHERE c.model_id = m.id) ORDER BY m.id DESC LIMIT 1`,
+    )
+    .get(projectId, ...families) as { id: number } | undefined;
+  return r?.id ?? null;
 }

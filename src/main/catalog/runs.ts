@@ -1,4 +1,5 @@
 import type { Db } from './db';
+import { insertModel, type ModelRow } from './models';
 import { AtelierError } from '../../shared/errors';
 
 export type RunStatus = 'queued' | 'running' | 'paused' | 'interrupted' | 'diverged' | 'done' | 'failed' | 'cancelled';
@@ -83,10 +84,27 @@ export function insertRun(
   return Number(info.lastInsertRowid);
 }
 
+/** A new run and the model it trains, in one transaction (the run row points at the model row). */
+export function insertRunWithModel(db: Db, model: Omit<ModelRow, 'id' | 'createdAt'>, run: Omit<Parameters<typeof insertRun>[1], 'modelId'>): number {
+  return db.transaction(() => insertRun(db, { ...run, modelId: insertModel(db, model) }))();
+}
+
 export function getRun(db: Db, id: number): RunRow {
   const r = db.prepare('SELECT * FROM run WHERE id = ?').get(id) as Raw | undefined;
   if (!r) throw new AtelierError('not_found', `There is no run with id ${id}.`);
   return toRun(r);
+}
+
+/** The newest run that trained a model (null for base and imported models). */
+export function latestRunOfModel(db: Db, modelId: number): { id: number; datasetId: number | null } | null {
+  const r = db.prepare('SELECT id, dataset_id FROM run WHERE model_id = ? ORDER BY id DESC LIMIT 1').get(modelId) as { id: number; dataset_id: number | null } | undefined;
+  return r ? { id: r.id, datasetId: r.dataset_id } : null;
+}
+
+/** A project's run by name (case-insensitive), the newest of that name; null when none has it. */
+export function findRunByName(db: Db, projectId: number, name: string): RunRow | null {
+  const r = db.prepare('SELECT * FROM run WHERE project_id = ? AND name = ? COLLATE NOCASE ORDER BY id DESC LIMIT 1').get(projectId, name) as Raw | undefined;
+  return r ? toRun(r) : null;
 }
 
 export function listRuns(db: Db, projectId?: number): RunRow[] {
@@ -111,11 +129,21 @@ export function setRunParams(db: Db, id: number, params: unknown): void {
   db.prepare('UPDATE run SET params_json = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(params), Date.now(), id);
 }
 
-/** One training step's numbers: the run's counters and its curves, in one transaction. */
-export function recordStep(db: Db, runId: number, step: number, scalars: Record<string, number>, counters: { imagesSeen: number; trainMs: number }): void {
+/**
+ * Points on a run's curves at one step (diversity, the probe's measures, a warning's mark). A resumed
+ * run records its steps again, so a point replaces the one before; values that are not finite are left out.
+ */
+export function recordScalars(db: Db, runId: number, step: number, scalars: Record<string, number>): void {
   const insert = db.prepare('INSERT OR REPLACE INTO run_scalar (run_id, name, step, value) VALUES (?, ?, ?, ?)');
   db.transaction(() => {
     for (const [name, value] of Object.entries(scalars)) if (Number.isFinite(value)) insert.run(runId, name, step, value);
+  })();
+}
+
+/** One training step's numbers: the run's counters and its curves, in one transaction. */
+export function recordStep(db: Db, runId: number, step: number, scalars: Record<string, number>, counters: { imagesSeen: number; trainMs: number }): void {
+  db.transaction(() => {
+    recordScalars(db, runId, step, scalars);
     db.prepare('UPDATE run SET step = ?, images_seen = ?, train_ms = ?, updated_at = ? WHERE id = ?').run(step, counters.imagesSeen, counters.trainMs, Date.now(), runId);
   })();
 }
@@ -169,4 +197,20 @@ export function listGrids(db: Db, runId: number): GridRow[] {
     step: r.step,
     file: r.file,
   }));
+}
+
+/** The newest sample grid of a run (the run card's picture), or null before the first one. */
+export function latestGridFile(db: Db, runId: number): string | null {
+  const r = db.prepare('SELECT file FROM sample_grid WHERE run_id = ? ORDER BY step DESC LIMIT 1').get(runId) as { file: string } | undefined;
+  return r?.file ?? null;
+}
+
+/** Runs of a project that have sample grids (training timelines to export), newest first. */
+export function runsWithGrids(db: Db, projectId: number): Array<{ id: number; name: string; grids: number; lastStep: number }> {
+  return db
+    .prepare(
+      `SELECT r.id, r.name, count(s.id) AS grids, coalesce(max(s.step), 0) AS lastStep
+       FROM run r JOIN sample_grid s ON s.run_id = r.id WHERE r.project_id = ? GROUP BY r.id ORDER BY r.id DESC`,
+    )
+    .all(projectId) as Array<{ id: number; name: string; grids: number; lastStep: number }>;
 }

@@ -1,9 +1,7 @@
-import path from 'node:path';
 import type { Command } from 'commander';
 import { fail, printResult, type GlobalOptions } from './output';
-import { withService } from './context';
-import { backupCatalog, restoreCatalog } from '../catalog/backup';
-import { defaultDataDir } from '../files/data-dir';
+import { dataDirOf, withService } from './context';
+import { restoreCatalog } from '../service';
 
 export function registerBackupCommands(program: Command, globals: () => GlobalOptions): void {
   program
@@ -13,7 +11,7 @@ export function registerBackupCommands(program: Command, globals: () => GlobalOp
     .action(async (flags: { out: string }) => {
       const opts = globals();
       try {
-        const report = await withService(opts, (s) => backupCatalog(s.ctx.db, flags.out));
+        const report = await withService(opts, (s) => s.call('catalog.backup', { outFile: flags.out }));
         printResult(opts, report, () => `Backed up the catalog to ${report.file} (${report.bytes} bytes, integrity ${report.integrity}).`);
       } catch (err) {
         fail(err, opts);
@@ -27,8 +25,8 @@ export function registerBackupCommands(program: Command, globals: () => GlobalOp
     .action(async (file: string) => {
       const opts = globals();
       try {
-        const dataDir = opts.dataDir ? path.resolve(opts.dataDir) : defaultDataDir();
-        const report = restoreCatalog(dataDir, file);
+        // Outside the contract: the catalog is replaced, so no service may have it open.
+        const report = restoreCatalog(dataDirOf(opts), file);
         printResult(opts, report, () => `Restored ${file}${report.previous ? `; the previous catalog is kept at ${report.previous}` : ''}.`);
       } catch (err) {
         fail(err, opts);

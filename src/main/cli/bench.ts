@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { fail, printResult, type GlobalOptions } from './output';
-import { runBench } from '../jobs/bench';
-import type { BackendName } from '../ml/backend';
+import { runBench, type BenchOptions } from '../service';
 
 export function registerBenchCommand(program: Command, globals: () => GlobalOptions): void {
   program
@@ -15,7 +14,7 @@ export function registerBenchCommand(program: Command, globals: () => GlobalOpti
       const opts = globals();
       try {
         const result = await runBench({
-          backend: flags.backend as BackendName | undefined,
+          backend: flags.backend as BenchOptions['backend'],
           steps: Number(flags.steps),
           noPeer: !flags.peer,
           workers: flags.workers === undefined ? undefined : Number(flags.workers),

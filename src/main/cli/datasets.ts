@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
 import { fail, printResult, type GlobalOptions } from './output';
 import { withService } from './context';
-import { findProject } from '../catalog/projects';
-import { findDataset } from '../catalog/datasets';
 import { AtelierError } from '../../shared/errors';
 import type { Dataset } from '../../shared/contract';
 
@@ -25,7 +23,7 @@ export function registerDatasetCommands(program: Command, globals: () => GlobalO
     .action(async (flags: { project: string }) => {
       const opts = globals();
       try {
-        const list = await withService(opts, (s) => s.call('datasets.list', { projectId: findProject(s.ctx.db, flags.project).id }));
+        const list = await withService(opts, async (s) => s.call('datasets.list', { projectId: (await s.call('projects.resolve', { ref: flags.project })).id }));
         printResult(opts, list.map(summary), () => (list.length === 0 ? 'No datasets yet.' : list.map(describe).join('\n')));
       } catch (err) {
         fail(err, opts);
@@ -41,9 +39,9 @@ export function registerDatasetCommands(program: Command, globals: () => GlobalO
       const opts = globals();
       try {
         const out = await withService(opts, async (s) => {
-          const project = findProject(s.ctx.db, flags.project);
+          const project = await s.call('projects.resolve', { ref: flags.project });
           let d: Dataset | null;
-          if (ref) d = findDataset(s.ctx.db, project.id, ref);
+          if (ref) d = await s.call('datasets.resolve', { projectId: project.id, ref });
           else {
             const all = await s.call('datasets.list', { projectId: project.id });
             if (all.length > 1) throw new AtelierError('bad_request', `Project "${project.name}" has ${all.length} datasets; name one.`);
@@ -77,7 +75,7 @@ export function registerDatasetCommands(program: Command, globals: () => GlobalO
     .action(async (flags: { project: string; sample: string }) => {
       const opts = globals();
       try {
-        const d = await withService(opts, (s) => s.call('datasets.addSample', { projectId: findProject(s.ctx.db, flags.project).id, sampleId: flags.sample }));
+        const d = await withService(opts, async (s) => s.call('datasets.addSample', { projectId: (await s.call('projects.resolve', { ref: flags.project })).id, sampleId: flags.sample }));
         printResult(opts, { datasetId: d.id, name: d.name, itemCount: d.itemCount, labels: d.labels, attribution: d.attribution }, () => `${describe(d)}\n  ${d.attribution ?? ''}`);
       } catch (err) {
         fail(err, opts);
@@ -106,8 +104,8 @@ export function registerDatasetCommands(program: Command, globals: () => GlobalO
       const opts = globals();
       try {
         const id = await withService(opts, async (s) => {
-          const project = findProject(s.ctx.db, flags.project);
-          const d = findDataset(s.ctx.db, project.id, ref);
+          const project = await s.call('projects.resolve', { ref: flags.project });
+          const d = await s.call('datasets.resolve', { projectId: project.id, ref });
           if (!d) throw new AtelierError('not_found', `Project "${project.name}" has no dataset "${ref}".`);
           await s.call('datasets.delete', { id: d.id });
           return d.id;

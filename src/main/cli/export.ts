@@ -2,7 +2,6 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { fail, printResult, type GlobalOptions } from './output';
 import { withService } from './context';
-import { findProject } from '../catalog/projects';
 import { AtelierError } from '../../shared/errors';
 import { EXPORT_FORMATS, type ExportFormat, type ExportRecord } from '../../shared/contract';
 import type { Service } from '../service';
@@ -49,11 +48,10 @@ function parseIds(text: string): number[] {
   return ids;
 }
 
-function projectOf(service: Service, flags: ExportFlags, ids: number[]): number {
-  if (flags.project) return findProject(service.ctx.db, flags.project).id;
-  const row = service.ctx.db.prepare('SELECT project_id FROM generation WHERE id = ?').get(ids[0]) as { project_id: number } | undefined;
-  if (!row) throw new AtelierError('not_found', `There is no generation with id ${ids[0]}.`);
-  return row.project_id;
+/** The project named by --project, or the one the first generation belongs to. */
+async function projectOf(service: Service, flags: ExportFlags, ids: number[]): Promise<number> {
+  if (flags.project) return (await service.call('projects.resolve', { ref: flags.project })).id;
+  return (await service.call('gallery.get', { id: ids[0]! })).projectId;
 }
 
 function summary(r: ExportRecord): string {
@@ -98,7 +96,7 @@ export function registerExportCommands(program: Command, globals: () => GlobalOp
           if (!(EXPORT_FORMATS as readonly string[]).includes(flags.format)) throw new AtelierError('bad_request', `--format must be one of ${EXPORT_FORMATS.join(', ')}.`);
           const ids = parseIds(flags.ids);
           return s.call('export.generations', {
-            projectId: projectOf(s, flags, ids),
+            projectId: await projectOf(s, flags, ids),
             ids,
             format: flags.format as ExportFormat,
             outDir,
@@ -131,11 +129,15 @@ export function registerExportCommands(program: Command, globals: () => GlobalOp
     .command('export')
     .argument('<model>', 'model id, "checkpoint:ID", a checkpoint sha256, or a model name')
     .requiredOption('--out <file>', 'the .atelier-model file to write')
+    .option('--project <project>', "with a model name: the project whose model it is (default: base and imported models)")
     .description('Export a trained model (checkpoint + metadata + tfjs weights) to one file. JSON: {"file","sha256","modelId","checkpointId"}.')
-    .action(async (ref: string, flags: { out: string }) => {
+    .action(async (ref: string, flags: { out: string; project?: string }) => {
       const opts = globals();
       try {
-        const r = await withService(opts, (s) => s.call('models.export', { ...resolveModelRef(s, ref), outFile: path.resolve(flags.out) }));
+        const r = await withService(opts, async (s) => {
+          const projectId = flags.project ? (await s.call('projects.resolve', { ref: flags.project })).id : undefined;
+          return s.call('models.export', { ...(await resolveModelRef(s, ref, projectId)), outFile: path.resolve(flags.out) });
+        });
         printResult(opts, { file: r.file, bytes: r.bytes, sha256: r.sha256, modelId: r.modelId, checkpointId: r.checkpointId, name: r.name }, () => `Exported model "${r.name}" to ${r.file} (${r.bytes} bytes).`);
       } catch (err) {
         fail(err, opts);
@@ -150,8 +152,8 @@ export function registerExportCommands(program: Command, globals: () => GlobalOp
     .action(async (file: string, flags: { project?: string; name?: string }) => {
       const opts = globals();
       try {
-        const r = await withService(opts, (s) =>
-          s.call('models.import', { file: path.resolve(file), projectId: flags.project ? findProject(s.ctx.db, flags.project).id : undefined, name: flags.name }),
+        const r = await withService(opts, async (s) =>
+          s.call('models.import', { file: path.resolve(file), projectId: flags.project ? (await s.call('projects.resolve', { ref: flags.project })).id : undefined, name: flags.name }),
         );
         printResult(opts, r, () => (r.alreadyPresent ? `Model "${r.name}" is already here (model ${r.modelId}).` : `Imported model "${r.name}" [${r.family}] as model ${r.modelId}.`));
       } catch (err) {
@@ -160,17 +162,12 @@ export function registerExportCommands(program: Command, globals: () => GlobalOp
     });
 }
 
-function resolveModelRef(s: Service, ref: string): { modelId?: number; checkpointId?: number } {
-  const db = s.ctx.db;
+/** What `models export` names: a model id, "checkpoint:ID", a checkpoint's sha256, or a model name. */
+async function resolveModelRef(s: Service, ref: string, projectId: number | undefined): Promise<{ modelId?: number; checkpointId?: number }> {
   if (/^\d+$/.test(ref)) return { modelId: Number(ref) };
   const ck = /^checkpoint:(\d+)$/.exec(ref);
   if (ck) return { checkpointId: Number(ck[1]) };
-  if (/^[0-9a-f]{64}$/i.test(ref)) {
-    const row = db.prepare('SELECT id FROM checkpoint WHERE sha256 = ? ORDER BY id LIMIT 1').get(ref.toLowerCase()) as { id: number } | undefined;
-    if (!row) throw new AtelierError('not_found', `No checkpoint has sha256 ${ref}.`);
-    return { checkpointId: row.id };
-  }
-  const row = db.prepare('SELECT id FROM model WHERE name = ? COLLATE NOCASE ORDER BY id DESC LIMIT 1').get(ref) as { id: number } | undefined;
-  if (!row) throw new AtelierError('not_found', `No model matches "${ref}". See "atelier models list".`);
-  return { modelId: row.id };
+  // The engine resolves the rest as the studio does (a sha256 is a checkpoint; a name, a model of the project).
+  if (/^[0-9a-f]{64}$/i.test(ref)) return { checkpointId: (await s.call('checkpoints.resolve', { ref })).checkpointId };
+  return { modelId: (await s.call('models.resolve', { ref, projectId })).id };
 }

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { fail, printResult, type GlobalOptions } from './output';
 import { withService } from './context';
-import { findProject, listProjects } from '../catalog/projects';
 import { containedPath } from '../files/contain';
 
 export function registerGalleryCommands(program: Command, globals: () => GlobalOptions): void {
@@ -19,7 +18,8 @@ export function registerGalleryCommands(program: Command, globals: () => GlobalO
       const opts = globals();
       try {
         const result = await withService(opts, async (s) => {
-          const projects = flags.project ? [findProject(s.ctx.db, flags.project)] : listProjects(s.ctx.db);
+          const projects = flags.project ? [await s.call('projects.resolve', { ref: flags.project })] : await s.call('projects.list', {});
+          const { dataDir } = await s.call('app.info', {});
           const limit = Math.max(1, Math.min(1000, Number(flags.limit) || 100));
           let total = 0;
           const items: Array<Record<string, unknown>> = [];
@@ -32,7 +32,7 @@ export function registerGalleryCommands(program: Command, globals: () => GlobalO
               items.push({
                 id: g.id,
                 projectId: g.projectId,
-                file: g.file ? containedPath(s.ctx.dataDir, g.file) : null,
+                file: g.file ? containedPath(dataDir, g.file) : null,
                 prompt: g.prompt,
                 seed: g.seed,
                 model: g.modelName,
@@ -87,7 +87,7 @@ export function registerGalleryCommands(program: Command, globals: () => GlobalO
     .action(async (flags: { project: string }) => {
       const opts = globals();
       try {
-        const r = await withService(opts, (s) => s.call('gallery.emptyTrash', { projectId: findProject(s.ctx.db, flags.project).id }));
+        const r = await withService(opts, async (s) => s.call('gallery.emptyTrash', { projectId: (await s.call('projects.resolve', { ref: flags.project })).id }));
         printResult(opts, r, () => `Removed ${r.removed} generations.`);
       } catch (err) {
         fail(err, opts);

@@ -2,13 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { fail, printResult, progressBar, type GlobalOptions } from './output';
-import { openService } from './context';
-import { getRun } from '../catalog/runs';
-import { getModel, findModelByName } from '../catalog/models';
-import { findProject } from '../catalog/projects';
+import { dataDirOf, openService } from './context';
 import { containedPath } from '../files/contain';
 import { AtelierError } from '../../shared/errors';
-import type { GenerateRequest, GenerateTextRequest } from '../../shared/contract';
+import { isTextFamily } from '../../shared/families';
+import type { GenerateRequest, GenerateTextRequest, ModelInfo } from '../../shared/contract';
 import type { Service } from '../service';
 
 interface GenerateFlags {
@@ -60,12 +58,13 @@ export function registerGenerateCommand(program: Command, globals: () => GlobalO
       const opts = globals();
       const service = openService(opts);
       try {
-        if (isTextModel(service, flags)) {
-          await generateText(service, flags, opts);
+        const model = await target(service, flags);
+        if (isTextFamily(model.family)) {
+          await generateText(service, model, flags, opts);
           await service.close();
           return;
         }
-        const req = buildRequest(service, flags);
+        const req = buildRequest(model, flags);
         const bar = progressBar(opts);
         const seeds = new Map<number, number>();
         const off = service.events.onAny((event, payload) => {
@@ -79,7 +78,7 @@ export function registerGenerateCommand(program: Command, globals: () => GlobalO
         const result = await service.call('generate.wait', { jobId: started.jobId });
         off();
         if (result.status !== 'done') throw new AtelierError('internal', `Generating failed (${result.status}): ${result.error ?? 'no detail'}`);
-        let files = result.files.map((f) => containedPath(service.ctx.dataDir, f));
+        let files = result.files.map((f) => containedPath(dataDirOf(opts), f));
         if (flags.out) {
           const out = path.resolve(flags.out);
           fs.mkdirSync(out, { recursive: true });
@@ -114,33 +113,30 @@ function num(v: string | undefined, what: string, int = false): number {
   return n;
 }
 
-/** Which model the flags name, and the project its generations go to. */
-function target(service: Service, flags: GenerateFlags): { modelId: number; projectId: number } {
-  const db = service.ctx.db;
+/** Which model the flags name, its family, and the project its generations go to. */
+interface Target {
+  modelId: number;
+  family: string;
+  projectId: number;
+}
+
+async function target(service: Service, flags: GenerateFlags): Promise<Target> {
   if (!flags.run && !flags.model) throw new AtelierError('bad_request', 'Say which model to sample: --run RUN_ID or --model MODEL.');
-  let modelId: number;
-  let projectId: number | null = flags.project ? findProject(db, flags.project).id : null;
+  let projectId: number | null = flags.project ? (await service.call('projects.resolve', { ref: flags.project })).id : null;
+  let model: ModelInfo;
   if (flags.run) {
-    const run = getRun(db, num(flags.run, '--run', true));
-    modelId = run.modelId;
+    const run = await service.call('runs.resolve', { ref: String(num(flags.run, '--run', true)) });
+    model = await service.call('models.resolve', { ref: String(run.modelId) });
     projectId ??= run.projectId;
   } else {
-    const m = /^\d+$/.test(flags.model!) ? getModel(db, Number(flags.model)) : findModelByName(db, flags.model!, projectId);
-    if (!m) throw new AtelierError('not_found', `There is no model called "${flags.model}".`);
-    modelId = m.id;
-    projectId ??= m.projectId;
+    model = await service.call('models.resolve', { ref: flags.model!, projectId: projectId ?? undefined });
+    projectId ??= model.projectId;
   }
   if (projectId === null) throw new AtelierError('bad_request', 'This model belongs to no project: say where the images go with --project.');
-  return { modelId, projectId };
+  return { modelId: model.id, family: model.family, projectId };
 }
 
-function isTextModel(service: Service, flags: GenerateFlags): boolean {
-  const family = getModel(service.ctx.db, target(service, flags).modelId).family;
-  return family === 'charlstm' || family === 'chartransformer';
-}
-
-async function generateText(service: Service, flags: GenerateFlags, opts: GlobalOptions): Promise<void> {
-  const { modelId, projectId } = target(service, flags);
+async function generateText(service: Service, { modelId, projectId }: Target, flags: GenerateFlags, opts: GlobalOptions): Promise<void> {
   const req: GenerateTextRequest = {
     projectId,
     modelId,
@@ -165,8 +161,7 @@ async function generateText(service: Service, flags: GenerateFlags, opts: Global
   );
 }
 
-function buildRequest(service: Service, flags: GenerateFlags): GenerateRequest {
-  const { modelId, projectId } = target(service, flags);
+function buildRequest({ modelId, projectId }: Target, flags: GenerateFlags): GenerateRequest {
   const interpolate = flags.interpolate
     ? (() => {
         const [a, b] = flags.interpolate.split(',').map((s) => num(s.trim(), '--interpolate', true));

@@ -1,9 +1,6 @@
 import type { Command } from 'commander';
 import { fail, printResult, progressBar, type GlobalOptions } from './output';
 import { openService } from './context';
-import { findProject } from '../catalog/projects';
-import { findDataset } from '../catalog/datasets';
-import { importReportOf, startImport } from '../service/datasets';
 import { AtelierError } from '../../shared/errors';
 import type { EventPayload } from '../../shared/events';
 import type { ImportReport } from '../../shared/contract';
@@ -30,27 +27,27 @@ export function registerImportCommand(program: Command, globals: () => GlobalOpt
       const service = openService(opts);
       try {
         if (!flags.project) throw new AtelierError('bad_request', 'Say which project to import into with --project.');
-        const project = findProject(service.ctx.db, flags.project);
-        const existing = flags.dataset ? findDataset(service.ctx.db, project.id, flags.dataset) : null;
+        const project = await service.call('projects.resolve', { ref: flags.project });
+        const existing = flags.dataset ? await service.call('datasets.resolve', { projectId: project.id, ref: flags.dataset }) : null;
         const input = {
           projectId: project.id,
           paths,
           ...(existing ? { datasetId: existing.id } : flags.dataset ? { name: flags.dataset } : {}),
           ...(flags.text ? { kind: 'text' as const } : {}),
         };
-        const started = startImport(service.ctx, input);
+        const started = await service.call('datasets.import', input);
         const bar = progressBar(opts);
         const off = service.events.onAny((event, payload) => {
           const e = payload as EventPayload<'job.progress'>;
           if (event === 'job.progress' && e.jobId === started.jobId) bar(e.done, e.total, 'importing');
         });
         // Ctrl-C: stop between files; what was imported stays, a re-run finishes the rest.
-        const onSigint = () => started.handle.control('stop');
+        const onSigint = () => void service.call('jobs.control', { id: started.jobId, action: 'stop' }).catch(() => {});
         process.once('SIGINT', onSigint);
-        const outcome = await started.handle.done;
+        const outcome = await service.call('jobs.wait', { id: started.jobId });
         process.off('SIGINT', onSigint);
         off();
-        const report = importReportOf(service.ctx, started.jobId);
+        const report = await service.call('datasets.importReport', { jobId: started.jobId });
         if (!report) throw new AtelierError('internal', 'The import ended without a report.');
         const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
         const kind = (await service.call('datasets.get', { id: report.datasetId })).kind;

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import fs from 'node:fs';
 import { fail, type GlobalOptions } from './output';
-import { openService } from './context';
+import { dataDirOf, openService } from './context';
 import { startWebHost } from '../web/host';
 import { rendererDir } from '../files/app-root';
 import { AtelierError } from '../../shared/errors';
@@ -49,9 +49,7 @@ export async function serve(opts: GlobalOptions, port: number | undefined, allow
   if (!fs.existsSync(`${dir}/index.html`)) {
     throw new AtelierError('not_found', `The studio's interface is not built (${dir} is missing). Run "npm run build" first.`);
   }
-  const service = openService(opts);
-  service.ctx.door = 'web';
-  service.ctx.webReadRoots = allowPaths;
+  const service = openService(opts, { door: 'web', webReadRoots: allowPaths });
   let host;
   try {
     host = await startWebHost({ service, rendererDir: dir, port: port ?? DEFAULT_PORT });
@@ -66,7 +64,7 @@ export async function serve(opts: GlobalOptions, port: number | undefined, allow
       throw err;
     }
   }
-  if (opts.json) process.stdout.write(`${JSON.stringify({ url: host.url, port: host.port, token: host.token, dataDir: service.ctx.dataDir })}\n`);
+  if (opts.json) process.stdout.write(`${JSON.stringify({ url: host.url, port: host.port, token: host.token, dataDir: dataDirOf(opts) })}\n`);
   else process.stdout.write(`Atelier is serving at ${host.url}\n`);
   const stop = async () => {
     await host.close();

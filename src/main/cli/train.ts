@@ -1,17 +1,11 @@
 import type { Command } from 'commander';
 import { fail, printResult, progressBar, type GlobalOptions } from './output';
 import { openService } from './context';
-import { findProject } from '../catalog/projects';
-import { getRun } from '../catalog/runs';
-import { listRunCheckpoints, findCheckpointBySha, getCheckpoint } from '../catalog/checkpoints';
-import { listDatasets } from '../catalog/datasets';
-import { ensureBaseModels } from '../jobs/train/base-models';
 import { AtelierError } from '../../shared/errors';
-import { ModelFamily, type Run, type StartTraining, type TrainLength } from '../../shared/contract';
-import { proposedImageFamily } from '../../shared/conditioning';
-import { getModel } from '../catalog/models';
-import { canFineTune } from '../jobs/train/start';
-import { KID_MEASURES, familyLabel, formatBestMetric, formatKid, formatMeasure, isTextFamily, formatStarted } from '../../shared/run-format';
+import { ModelFamily, type Dataset, type Run, type StartTraining, type TrainLength } from '../../shared/contract';
+import { canFineTune, proposedImageFamily } from '../../shared/conditioning';
+import { KID_MEASURES, familyLabel, formatBestMetric, formatKid, formatMeasure, formatStarted } from '../../shared/run-format';
+import { isTextFamily } from '../../shared/families';
 import type { Service } from '../service';
 
 interface TrainFlags {
@@ -80,7 +74,7 @@ export function registerTrainCommands(program: Command, globals: () => GlobalOpt
       const opts = globals();
       const service = openService(opts);
       try {
-        const projectId = findProject(service.ctx.db, required(flags.project, '--project')).id;
+        const projectId = (await service.call('projects.resolve', { ref: required(flags.project, '--project') })).id;
         const list = await service.call('runs.list', { projectId });
         printResult(opts, list, () => (list.length === 0 ? 'No runs yet.' : list.map(describeRun).join('\n')));
         await service.close();
@@ -124,7 +118,7 @@ export function registerTrainCommands(program: Command, globals: () => GlobalOpt
       const opts = globals();
       const service = openService(opts);
       try {
-        const projectId = flags.project ? findProject(service.ctx.db, flags.project).id : undefined;
+        const projectId = flags.project ? (await service.call('projects.resolve', { ref: flags.project })).id : undefined;
         const list = await service.call('models.list', { projectId });
         printResult(opts, list, () =>
           list.length === 0 ? 'No models yet.' : list.map((m) => `${String(m.id).padStart(4)}  ${m.name}  [${m.family}, ${m.source}]  ${m.checkpoints.length} checkpoints`).join('\n'),
@@ -163,8 +157,8 @@ function optionalInt(v: string | undefined, what: string): number | undefined {
   return v === undefined ? undefined : parseId(v, what);
 }
 
-function start(service: Service, flags: TrainFlags): Promise<Run> {
-  return service.call('runs.start', startInput(service, flags));
+async function start(service: Service, flags: TrainFlags): Promise<Run> {
+  return service.call('runs.start', await startInput(service, flags));
 }
 
 /**
@@ -172,13 +166,13 @@ function start(service: Service, flags: TrainFlags): Promise<Run> {
  * size from the checkpoint it starts from, so --model and --size may be left out; given, they must
  * agree with it (a DCGAN cannot continue a small-data GAN's weights).
  */
-export function startInput(service: Service, flags: TrainFlags): StartTraining {
-  const db = service.ctx.db;
-  const project = findProject(db, required(flags.project, '--project'));
-  const base = flags.from ? resolveBase(service, flags.from) : null;
-  const family = base ? familyFromBase(base, flags.model) : flags.model !== undefined ? parseFamily(flags.model) : proposedFamily(db, project, flags.dataset);
+export async function startInput(service: Service, flags: TrainFlags): Promise<StartTraining> {
+  const project = await service.call('projects.resolve', { ref: required(flags.project, '--project') });
+  const base = flags.from ? await resolveBase(service, flags.from, project.id) : null;
+  const all = await service.call('datasets.list', { projectId: project.id });
+  const family = base ? familyFromBase(base, flags.model) : flags.model !== undefined ? parseFamily(flags.model) : proposedFamily(all, flags.dataset);
   const isText = isTextFamily(family);
-  const datasets = listDatasets(db, project.id).filter((d) => d.kind === (isText ? 'text' : 'image'));
+  const datasets = all.filter((d) => d.kind === (isText ? 'text' : 'image'));
   let datasetId: number;
   if (flags.dataset) {
     const match = datasets.find((d) => String(d.id) === flags.dataset || d.name.toLowerCase() === flags.dataset!.toLowerCase());
@@ -227,8 +221,7 @@ export function startInput(service: Service, flags: TrainFlags): StartTraining {
  * No --model and no --from: the family the Train form proposes for the image dataset (conditional when
  * it has labels or tags: shared/conditioning.ts). A text dataset still needs --model.
  */
-function proposedFamily(db: Service['ctx']['db'], project: { id: number; name: string }, dataset: string | undefined): StartTraining['family'] {
-  const all = listDatasets(db, project.id);
+function proposedFamily(all: Dataset[], dataset: string | undefined): StartTraining['family'] {
   const pick = (kind: 'image' | 'text') => {
     const list = all.filter((d) => d.kind === kind);
     return dataset === undefined ? (list.length === 1 ? list[0] : undefined) : list.find((d) => String(d.id) === dataset || d.name.toLowerCase() === dataset.toLowerCase());
@@ -254,11 +247,10 @@ interface Base {
   size: number | null;
 }
 
-function resolveBase(service: Service, ref: string): Base {
-  const checkpointId = resolveCheckpoint(service, ref);
-  const model = getModel(service.ctx.db, getCheckpoint(service.ctx.db, checkpointId).modelId);
-  const size = (model.meta as { size?: unknown }).size ?? model.config.size;
-  return { checkpointId, name: model.name, family: parseFamily(model.family), size: typeof size === 'number' ? size : null };
+/** --from: a checkpoint id, a sha256, "run:ID" (its last checkpoint) or a base/imported (or the project's) model name. */
+async function resolveBase(service: Service, ref: string, projectId: number): Promise<Base> {
+  const c = await service.call('checkpoints.resolve', { ref, projectId });
+  return { checkpointId: c.checkpointId, name: c.modelName, family: parseFamily(c.family), size: c.size };
 }
 
 function familyFromBase(base: Base, asked: string | undefined): StartTraining['family'] {
@@ -272,29 +264,6 @@ function familyFromBase(base: Base, asked: string | undefined): StartTraining['f
     );
   }
   return family;
-}
-
-/** --from accepts a checkpoint id, a sha256, "run:ID" (its last checkpoint) or a base/imported model name. */
-function resolveCheckpoint(service: Service, ref: string): number {
-  const db = service.ctx.db;
-  ensureBaseModels(service.ctx);
-  if (/^\d+$/.test(ref)) return getCheckpoint(db, Number(ref)).id;
-  if (/^[0-9a-f]{64}$/i.test(ref)) {
-    const c = findCheckpointBySha(db, ref.toLowerCase());
-    if (!c) throw new AtelierError('not_found', `No checkpoint has sha256 ${ref}.`);
-    return c.id;
-  }
-  const run = /^run:(\d+)$/.exec(ref);
-  if (run) {
-    const list = listRunCheckpoints(db, Number(run[1]));
-    if (list.length === 0) throw new AtelierError('not_found', `Run ${run[1]} has no checkpoints.`);
-    return list[list.length - 1]!.id;
-  }
-  const model = db
-    .prepare(`SELECT c.id FROM model m JOIN checkpoint c ON c.model_id = m.id WHERE (m.name = ? COLLATE NOCASE OR json_extract(m.meta_json, '$.baseId') = ?) ORDER BY c.step DESC LIMIT 1`)
-    .get(ref, ref) as { id: number } | undefined;
-  if (!model) throw new AtelierError('not_found', `No checkpoint, run or model matches "${ref}". See "atelier models list".`);
-  return model.id;
 }
 
 function resume(service: Service, flags: TrainFlags): Promise<Run> {
@@ -314,28 +283,26 @@ interface TrainOutput {
 /** Wait for the run's job, drawing progress on a terminal; Ctrl-C stops it at a step boundary (resumable). */
 async function follow(service: Service, runPromise: Promise<Run>, opts: GlobalOptions): Promise<TrainOutput> {
   const run = await runPromise;
-  const row = getRun(service.ctx.db, run.id);
-  const job = row.jobId !== null ? service.ctx.jobs.get(row.jobId) : undefined;
-  if (!job) throw new AtelierError('internal', `Run ${run.id} did not start.`);
+  const jobId = run.jobId;
+  if (jobId === null || jobId === undefined) throw new AtelierError('internal', `Run ${run.id} did not start.`);
   const bar = progressBar(opts);
   const off = service.events.onAny((event, payload) => {
     if (event === 'job.progress') {
       const p = payload as { jobId: number; done: number; total: number | null; message?: string };
-      if (p.jobId === job.id) bar(p.done, p.total, p.message);
+      if (p.jobId === jobId) bar(p.done, p.total, p.message);
     }
   });
   const onSignal = () => {
     process.stderr.write('\nStopping at the next step and saving a checkpoint…\n');
-    job.control('stop');
+    void service.call('jobs.control', { id: jobId, action: 'stop' }).catch(() => {});
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  await job.done;
+  await service.call('jobs.wait', { id: jobId });
   off();
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
-  const final = getRun(service.ctx.db, run.id);
-  const checkpoints = listRunCheckpoints(service.ctx.db, run.id);
+  const { run: final, checkpoints } = await service.call('runs.get', { id: run.id });
   const last = checkpoints[checkpoints.length - 1];
   if (final.error && !opts.json) process.stderr.write(`atelier: ${final.error}\n`);
   return {
@@ -343,8 +310,8 @@ async function follow(service: Service, runPromise: Promise<Run>, opts: GlobalOp
     status: final.status,
     steps: final.step,
     backend: final.backend,
-    workers: (final.backendReport as { workers?: number } | null)?.workers ?? 1,
-    checkpoint: last ? { id: last.id, step: last.step, sha256: last.sha256, file: last.file } : null,
+    workers: final.backendReport?.workers ?? 1,
+    checkpoint: last ? { id: last.id, step: last.step, sha256: last.sha256, file: (await service.call('checkpoints.resolve', { ref: String(last.id) })).file } : null,
   };
 }
 

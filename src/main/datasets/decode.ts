@@ -65,28 +65,51 @@ function classifyDecodeError(err: unknown, cutShort: boolean): SkipError {
   return new SkipError('corrupt', 'the image data is damaged, so it cannot be opened', msg);
 }
 
-export async function decodeImage(input: Buffer, ext: string): Promise<DecodedImage> {
-  if (input.length === 0) throw new SkipError('empty', 'zero bytes');
-  const expected = IMAGE_EXTENSIONS[ext] ?? null;
+/**
+ * A file's bytes as Atelier stores them, sniffed once: an SVG cleaned of scripts, handlers and external
+ * references (what was removed is listed), anything else as it came. The import hashes these bytes, so
+ * a stored file always matches its hash, and hands them on to decodeImage, which does not look again.
+ */
+export interface CleanedImage {
+  /** What the bytes are; null when no image format Atelier reads. */
+  type: ImageType | null;
+  bytes: Buffer;
+  /** What the SVG sanitiser took out. */
+  removed: string[];
+}
+
+/** Sniffs the bytes and cleans an SVG; refuses an SVG too costly to clean or draw (SkipError). */
+export function cleanImage(input: Buffer): CleanedImage {
   const type = sniffImage(input);
+  if (type !== 'svg') return { type, bytes: input, removed: [] };
+  let cleaned;
+  try {
+    cleaned = sanitizeSvg(input);
+  } catch (err) {
+    throw new SkipError(err instanceof SvgRefusedError ? err.reason : 'too_large', (err as Error).message);
+  }
+  return { type, bytes: Buffer.from(cleaned.svg, 'utf8'), removed: cleaned.removed };
+}
+
+/** The warning for what cleaning an SVG removed. */
+export const removedWarning = (removed: string[]): string => `removed before rasterising: ${removed.join(', ')}`;
+
+/**
+ * Checks and decodes one image. Given raw bytes it cleans them first (cleanImage) and warns about what
+ * was removed; given a CleanedImage (the import, which noted the removals itself) it uses it as it is.
+ */
+export async function decodeImage(input: Buffer | CleanedImage, ext: string): Promise<DecodedImage> {
+  const raw = Buffer.isBuffer(input);
+  if ((raw ? input : input.bytes).length === 0) throw new SkipError('empty', 'zero bytes');
+  const { type, bytes, removed } = raw ? cleanImage(input) : input;
+  const expected = IMAGE_EXTENSIONS[ext] ?? null;
   const warnings: string[] = [];
   if (!type) {
-    if (expected) throw new SkipError('wrong_type', `named ${ext} but the contents are ${describeBytes(input)}`);
-    throw new SkipError('unsupported', `not an image Atelier reads (${describeBytes(input)})`);
+    if (expected) throw new SkipError('wrong_type', `named ${ext} but the contents are ${describeBytes(bytes)}`);
+    throw new SkipError('unsupported', `not an image Atelier reads (${describeBytes(bytes)})`);
   }
   if (expected && expected !== type) warnings.push(`named ${ext} but is a ${type.toUpperCase()} image; stored as ${EXT_OF[type]}`);
-
-  let bytes = input;
-  if (type === 'svg') {
-    let cleaned;
-    try {
-      cleaned = sanitizeSvg(input);
-    } catch (err) {
-      throw new SkipError(err instanceof SvgRefusedError ? err.reason : 'too_large', (err as Error).message);
-    }
-    if (cleaned.removed.length) warnings.push(`removed before rasterising: ${cleaned.removed.join(', ')}`);
-    bytes = Buffer.from(cleaned.svg, 'utf8');
-  }
+  if (raw && removed.length) warnings.push(removedWarning(removed));
 
   const open = () => sharp(bytes, { limitInputPixels: PIXEL_LIMIT, failOn: 'truncated', animated: false, pages: 1 });
   let meta: Metadata;

@@ -13,11 +13,10 @@ import type { ImportReport, SkipReason } from '../../shared/contract/datasets';
 import { writeFileAtomic } from '../files/atomic';
 import { containedPath } from '../files/contain';
 import { layout } from '../files/data-dir';
-import { decodeImage, MAX_IMAGE_BYTES, SkipError } from './decode';
+import { cleanImage, decodeImage, MAX_IMAGE_BYTES, removedWarning, SkipError, type CleanedImage } from './decode';
 import { mergeMeta, MAX_META_BYTES, parseManifest, parseSidecar, type ItemMeta } from './metadata';
 import { colourDistance, colourOf, hamming, hashWords, NEAR_DUPLICATE_COLOUR, NEAR_DUPLICATE_DISTANCE } from './phash';
-import { sniffImage, TEXT_EXTENSIONS } from './sniff';
-import { sanitizeSvg, SvgRefusedError } from './svg';
+import { TEXT_EXTENSIONS } from './sniff';
 import { LimitError, openSource, openZip, type OpenedSource, type SourceFile, type SourceProblem } from './sources';
 import { checkText, MAX_TEXT_BYTES } from './text';
 
@@ -119,50 +118,134 @@ function dirOf(rel: string): string {
   return slash < 0 ? '' : rel.slice(0, slash);
 }
 
+/** What the report collects while an import runs; its lists are capped so a huge import stays small. */
+class ImportTally {
+  readonly skipped: ImportOutcome['skipped'] = [];
+  readonly duplicateOf: ImportOutcome['duplicateOf'] = [];
+  readonly nearDuplicates: ImportOutcome['nearDuplicates'] = [];
+  readonly warnings: ImportOutcome['warnings'] = [];
+  skippedMore = 0;
+  imported = 0;
+  duplicates = 0;
+  alreadyPresent = 0;
+  /** Files of the other kind (text files in an image import, images in a text one): said once more in a note. */
+  otherKind = 0;
+
+  skip(display: string, reason: SkipReason, detail: string, technical?: string): void {
+    if (this.skipped.length < MAX_LISTED) this.skipped.push({ path: display, reason, detail, ...(technical ? { technical } : {}) });
+    else this.skippedMore++;
+  }
+
+  problem(p: SourceProblem): void {
+    this.skip(p.display, p.reason, p.detail, p.technical);
+  }
+
+  outcome(kind: ImportParams['kind'], ended: ImportOutcome['ended'], total: number, started: number): ImportOutcome {
+    const { imported, otherKind, skipped, warnings } = this;
+    if (this.skippedMore > 0) warnings.push({ path: '', message: `${this.skippedMore} more skipped files are not listed` });
+    if (otherKind > 0) {
+      const n = otherKind === 1 ? 'One text file was' : `${otherKind} text files were`;
+      warnings.unshift({
+        path: '',
+        message:
+          kind === 'image'
+            ? `${n} not imported: this is an image dataset (${imported} image${imported === 1 ? '' : 's'} imported). Import the text files on their own and they become a text dataset for the text models.`
+            : `${otherKind === 1 ? 'One file was' : `${otherKind} files were`} not imported: this is a text dataset (${imported} text file${imported === 1 ? '' : 's'} imported). Import images on their own and they become an image dataset.`,
+      });
+    }
+    return {
+      ended,
+      seen: total + skipped.filter((s) => s.reason === 'escapes_root' || s.reason === 'archive_limit').length,
+      imported,
+      duplicates: this.duplicates,
+      alreadyPresent: this.alreadyPresent,
+      skipped,
+      duplicateOf: this.duplicateOf,
+      nearDuplicates: this.nearDuplicates,
+      warnings,
+      elapsedMs: Date.now() - started,
+    };
+  }
+}
+
+/**
+ * An import in three parts: collect (open the sources, sort their files into candidates), prepare
+ * (read, check and store each candidate, several at once) and commit (take the results in order,
+ * merge duplicates, hand new items to the catalog in chunks).
+ */
 export async function runImport(params: ImportParams, sink: ImportSink): Promise<ImportOutcome> {
   const started = Date.now();
-  const skipped: ImportOutcome['skipped'] = [];
-  const duplicateOf: ImportOutcome['duplicateOf'] = [];
-  const nearDuplicates: ImportOutcome['nearDuplicates'] = [];
-  const warnings: ImportOutcome['warnings'] = [];
-  let skippedMore = 0;
-  const skip = (display: string, reason: SkipReason, detail: string, technical?: string) => {
-    if (skipped.length < MAX_LISTED) skipped.push({ path: display, reason, detail, ...(technical ? { technical } : {}) });
-    else skippedMore++;
-  };
-  const problem = (p: SourceProblem) => skip(p.display, p.reason, p.detail, p.technical);
-
+  const tally = new ImportTally();
+  const { opened, candidates } = await collect(params, tally);
   const existing = new Map(params.existing.map((e) => [e.hash, e.name]));
-  const near = new NearIndex();
-  if (params.kind === 'image') for (const e of params.existing) if (e.phash) near.addAndFind(e.phash, e.name, 0);
-  const seen = new Map<string, string>(); // hash → display of the first file with these bytes
-  const pending: NewItem[] = [];
-  const pendingByHash = new Map<string, NewItem>();
-  const chunkSize = params.chunkSize ?? 64;
-  let imported = 0;
-  let duplicates = 0;
-  let alreadyPresent = 0;
+  const committer = new Committer(params, sink, tally);
+  const total = candidates.length;
+  let done = 0;
+  let lastProgress = 0;
+  sink.progress(0, total, 'Looking at files');
+  let ended: ImportOutcome['ended'] = 'done';
+  // Up to WINDOW files are read, decoded and stored at once (decode threads and fsyncs overlap), but
+  // results are taken in order, so the same import always gives the same item order and the same report.
+  const WINDOW = 8;
+  const WINDOW_BYTES = 64 * 1024 * 1024;
+  const inFlight: Array<{ c: Candidate; size: number; result: Promise<Prepared> }> = [];
+  let inFlightBytes = 0;
+  let next = 0;
+  let stopping = false;
+  while (next < candidates.length || inFlight.length > 0) {
+    while (!stopping && next < candidates.length && inFlight.length < WINDOW && (inFlight.length === 0 || inFlightBytes + candidates[next]!.file.size <= WINDOW_BYTES)) {
+      const c = candidates[next++]!;
+      const size = c.file.size;
+      inFlightBytes += size;
+      // Errors are values here; the catch only keeps an early rejection from being "unhandled".
+      const result = prepare(params, c, existing, committer.seen);
+      result.catch(() => {});
+      inFlight.push({ c, size, result });
+    }
+    const head = inFlight.shift();
+    if (!head) break;
+    const r = await head.result;
+    inFlightBytes -= head.size;
+    const f = head.c.file;
+    await committer.accept(r, f.display);
+    done++;
+    const now = Date.now();
+    if (now - lastProgress > 200 || done === total) {
+      lastProgress = now;
+      sink.progress(done, total, f.display);
+    }
+    if (!stopping) {
+      const stop = await sink.shouldStop();
+      if (stop) {
+        // Finish what is in flight (its files are written), commit it, then end.
+        stopping = true;
+        ended = stop === 'cancel' ? 'cancelled' : stop === 'stop' ? 'interrupted' : 'done';
+      }
+    }
+  }
+  await committer.flush();
+  for (const s of opened) await s.close().catch(() => {});
+  return tally.outcome(params.kind, ended, total, started);
+}
 
-  // 1. Open the sources; zips found inside folders become sources of their own.
+/** 1. Open the sources (zips found inside folders become sources of their own); 2. sort each one's files into candidates, sidecars and manifests. */
+async function collect(params: ImportParams, tally: ImportTally): Promise<{ opened: OpenedSource[]; candidates: Candidate[] }> {
   const opened: OpenedSource[] = [];
   for (const [i, src] of params.sources.entries()) {
     const s = await openSource(src, params.sourceNames?.[i] ?? undefined);
     opened.push(s);
-    s.problems.forEach(problem);
+    s.problems.forEach((p) => tally.problem(p));
     if (s.kind === 'folder') {
       for (const f of s.files.filter((x) => x.zipPath)) {
         const z = await openZip(f.zipPath!, path.basename(f.zipPath!), f.display);
         opened.push(z);
-        z.problems.forEach(problem);
+        z.problems.forEach((p) => tally.problem(p));
       }
       s.files = s.files.filter((x) => !x.zipPath);
     }
   }
 
-  // 2. Sort each source's files into candidates, sidecars and manifests.
   const candidates: Candidate[] = [];
-  /** Files of the other kind (text files in an image import, images in a text one): said once more in a note. */
-  let otherKind = 0;
   for (const s of opened) {
     const byStem = new Map<string, SourceFile[]>();
     for (const f of s.files) {
@@ -181,12 +264,12 @@ export async function runImport(params: ImportParams, sink: ImportSink): Promise
         try {
           parsed = parseManifest((await f.read(MAX_META_BYTES)).toString('utf8'), f.ext === '.csv' ? 'csv' : 'json');
         } catch (err) {
-          if (err instanceof LimitError) skip(f.display, 'too_large', 'a manifest larger than 20 MB');
-          else skip(f.display, 'unreadable', 'the manifest could not be read (is it valid CSV or JSON?)', (err as Error).message);
+          if (err instanceof LimitError) tally.skip(f.display, 'too_large', 'a manifest larger than 20 MB');
+          else tally.skip(f.display, 'unreadable', 'the manifest could not be read (is it valid CSV or JSON?)', (err as Error).message);
           continue;
         }
         if (!parsed) {
-          skip(f.display, 'unsupported', 'a CSV/JSON file that is not a manifest (needs a "file" column)');
+          tally.skip(f.display, 'unsupported', 'a CSV/JSON file that is not a manifest (needs a "file" column)');
           continue;
         }
         const base = dirOf(f.rel);
@@ -200,17 +283,17 @@ export async function runImport(params: ImportParams, sink: ImportSink): Promise
         // A .txt next to an image of the same name is that image's sidecar.
         const siblings = byStem.get(stemOf(f.rel)) ?? [];
         if (f.ext === '.txt' && siblings.some((x) => x !== f && !TEXT_EXTENSIONS.has(x.ext))) continue;
-        otherKind++;
-        skip(f.display, 'other_kind', 'a text file, and this is an image dataset: import text files on their own to make a text dataset');
+        tally.otherKind++;
+        tally.skip(f.display, 'other_kind', 'a text file, and this is an image dataset: import text files on their own to make a text dataset');
         continue;
       }
       if (params.kind === 'text' && !isText) {
-        otherKind++;
-        skip(f.display, 'other_kind', 'not a .txt, .md or .csv file, and this is a text dataset: import images on their own to make an image dataset');
+        tally.otherKind++;
+        tally.skip(f.display, 'other_kind', 'not a .txt, .md or .csv file, and this is a text dataset: import images on their own to make an image dataset');
         continue;
       }
       if (f.ext === '.zip') {
-        skip(f.display, 'unsupported', 'archives inside archives are not opened');
+        tally.skip(f.display, 'unsupported', 'archives inside archives are not opened');
         continue;
       }
       const parts = f.rel.split('/');
@@ -219,159 +302,112 @@ export async function runImport(params: ImportParams, sink: ImportSink): Promise
       candidates.push({ file: f, label, meta: mergeMeta(manifestMeta.get(f.rel), params.meta?.[f.rel]), sidecar });
     }
   }
+  return { opened, candidates };
+}
 
-  // 3. Import, one file at a time (memory stays bounded by one file), committing in chunks.
-  const total = candidates.length;
-  let done = 0;
-  let lastProgress = 0;
-  const flush = async () => {
-    if (pending.length === 0) return;
-    const chunk = pending.splice(0);
-    pendingByHash.clear();
-    await sink.commit(chunk);
-  };
-  sink.progress(0, total, 'Looking at files');
-  let ended: ImportOutcome['ended'] = 'done';
-  // Up to WINDOW files are read, decoded and stored at once (decode threads and fsyncs overlap), but
-  // results are taken in order, so the same import always gives the same item order and the same report.
-  const WINDOW = 8;
-  const WINDOW_BYTES = 64 * 1024 * 1024;
-  type Prepared =
-    | { kind: 'skip'; reason: SkipReason; detail: string; technical?: string; warnings: string[] }
-    | { kind: 'present' | 'dup'; hash: string; meta: ItemMeta; warnings: string[] }
-    | { kind: 'item'; item: NewItem; warnings: string[] };
-  const prepareOne = async (c: Candidate): Promise<Prepared> => {
-    const f = c.file;
-    const notes: string[] = [];
+/** One candidate once prepared: skipped, already in the dataset, the same bytes as an earlier file, or a new item whose files exist. */
+type Prepared =
+  | { kind: 'skip'; reason: SkipReason; detail: string; technical?: string; warnings: string[] }
+  | { kind: 'present' | 'dup'; hash: string; meta: ItemMeta; warnings: string[] }
+  | { kind: 'item'; item: NewItem; warnings: string[] };
+
+/**
+ * 3. Read, check and store one candidate (memory stays bounded by one file). `existing`: what the dataset
+ * holds (hash → name); `seen`: what this import has taken so far. A failure is a value, never a throw
+ * (except a full disk, which ends the import).
+ */
+async function prepare(params: ImportParams, c: Candidate, existing: ReadonlyMap<string, string>, seen: ReadonlyMap<string, string>): Promise<Prepared> {
+  const f = c.file;
+  const notes: string[] = [];
+  try {
+    const limit = params.kind === 'image' ? MAX_IMAGE_BYTES : MAX_TEXT_BYTES;
+    let buf: Buffer;
     try {
-      const limit = params.kind === 'image' ? MAX_IMAGE_BYTES : MAX_TEXT_BYTES;
-      let buf: Buffer;
-      try {
-        buf = await f.read(limit);
-      } catch (err) {
-        if (err instanceof LimitError) throw new SkipError('too_large', `${f.size} bytes; files are limited to ${limit / 1024 / 1024} MB`);
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code) throw new SkipError('unreadable', code === 'EACCES' || code === 'EPERM' ? 'permission denied' : 'the file could not be read', `${code}: ${(err as Error).message}`);
-        throw new SkipError('corrupt', 'could not be unpacked from the archive: the archive is damaged', (err as Error).message);
-      }
-      if (buf.length === 0) throw new SkipError('empty', 'zero bytes');
-      // SVGs are stored cleaned, and identified by the cleaned bytes, so a stored file always matches its hash.
-      if (params.kind === 'image' && sniffImage(buf) === 'svg') {
-        let cleaned;
-        try {
-          cleaned = sanitizeSvg(buf);
-        } catch (err) {
-          throw new SkipError(err instanceof SvgRefusedError ? err.reason : 'too_large', (err as Error).message);
-        }
-        if (cleaned.removed.length) notes.push(`removed before rasterising: ${cleaned.removed.join(', ')}`);
-        buf = Buffer.from(cleaned.svg, 'utf8');
-      }
-      const hash = crypto.createHash('sha256').update(buf).digest('hex');
-      let sidecarMeta: ItemMeta | undefined;
-      if (c.sidecar) {
-        try {
-          sidecarMeta = parseSidecar((await c.sidecar.read(1024 * 1024)).toString('utf8'));
-        } catch (err) {
-          notes.push(`its caption file ${c.sidecar.display} could not be read${err instanceof LimitError ? ' (larger than 1 MB)' : ''}, so its caption and tags were not used`);
-        }
-      }
-      const meta = mergeMeta({ label: c.label }, sidecarMeta, c.meta);
-      if (existing.has(hash)) return { kind: 'present', hash, meta, warnings: notes };
-      if (seen.has(hash)) return { kind: 'dup', hash, meta, warnings: notes };
-      const item = params.kind === 'image' ? await storeImage(params, f, buf, hash, meta, notes) : await storeText(params, f, buf, hash, meta);
-      return { kind: 'item', item, warnings: notes };
+      buf = await f.read(limit);
     } catch (err) {
-      if (err instanceof SkipError) return { kind: 'skip', reason: err.reason, detail: err.detail, technical: err.technical, warnings: notes };
-      if ((err as { code?: string }).code === 'disk_full') throw err;
-      return { kind: 'skip', reason: 'corrupt', detail: 'Atelier could not read this file', technical: (err as Error).message.slice(0, 300), warnings: notes };
+      if (err instanceof LimitError) throw new SkipError('too_large', `${f.size} bytes; files are limited to ${limit / 1024 / 1024} MB`);
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code) throw new SkipError('unreadable', code === 'EACCES' || code === 'EPERM' ? 'permission denied' : 'the file could not be read', `${code}: ${(err as Error).message}`);
+      throw new SkipError('corrupt', 'could not be unpacked from the archive: the archive is damaged', (err as Error).message);
     }
-  };
+    if (buf.length === 0) throw new SkipError('empty', 'zero bytes');
+    // SVGs are stored cleaned, and identified by the cleaned bytes, so a stored file always matches its hash.
+    const image = params.kind === 'image' ? cleanImage(buf) : null;
+    if (image?.removed.length) notes.push(removedWarning(image.removed));
+    if (image) buf = image.bytes;
+    const hash = crypto.createHash('sha256').update(buf).digest('hex');
+    let sidecarMeta: ItemMeta | undefined;
+    if (c.sidecar) {
+      try {
+        sidecarMeta = parseSidecar((await c.sidecar.read(1024 * 1024)).toString('utf8'));
+      } catch (err) {
+        notes.push(`its caption file ${c.sidecar.display} could not be read${err instanceof LimitError ? ' (larger than 1 MB)' : ''}, so its caption and tags were not used`);
+      }
+    }
+    const meta = mergeMeta({ label: c.label }, sidecarMeta, c.meta);
+    if (existing.has(hash)) return { kind: 'present', hash, meta, warnings: notes };
+    if (seen.has(hash)) return { kind: 'dup', hash, meta, warnings: notes };
+    const item = image ? await storeImage(params, f, image, hash, meta, notes) : await storeText(params, f, buf, hash, meta);
+    return { kind: 'item', item, warnings: notes };
+  } catch (err) {
+    if (err instanceof SkipError) return { kind: 'skip', reason: err.reason, detail: err.detail, technical: err.technical, warnings: notes };
+    if ((err as { code?: string }).code === 'disk_full') throw err;
+    return { kind: 'skip', reason: 'corrupt', detail: 'Atelier could not read this file', technical: (err as Error).message.slice(0, 300), warnings: notes };
+  }
+}
 
-  const inFlight: Array<{ c: Candidate; size: number; result: Promise<Prepared> }> = [];
-  let inFlightBytes = 0;
-  let next = 0;
-  let stopping = false;
-  while (next < candidates.length || inFlight.length > 0) {
-    while (!stopping && next < candidates.length && inFlight.length < WINDOW && (inFlight.length === 0 || inFlightBytes + candidates[next]!.file.size <= WINDOW_BYTES)) {
-      const c = candidates[next++]!;
-      const size = c.file.size;
-      inFlightBytes += size;
-      // Errors are values here; the catch only keeps an early rejection from being "unhandled".
-      const result = prepareOne(c);
-      result.catch(() => {});
-      inFlight.push({ c, size, result });
-    }
-    const head = inFlight.shift();
-    if (!head) break;
-    const r = await head.result;
-    inFlightBytes -= head.size;
-    const f = head.c.file;
-    for (const w of r.warnings) warnings.push({ path: f.display, message: w });
-    if (r.kind === 'skip') skip(f.display, r.reason, r.detail, r.technical);
-    else if (r.kind === 'present') alreadyPresent++;
+/** 4. The prepared files in order: the report's counts, duplicates merged, new items to the catalog in chunks. */
+class Committer {
+  /** hash → display of the first file with these bytes. */
+  readonly seen = new Map<string, string>();
+  private readonly pending: NewItem[] = [];
+  private readonly pendingByHash = new Map<string, NewItem>();
+  private readonly near = new NearIndex();
+
+  constructor(
+    private readonly params: ImportParams,
+    private readonly sink: ImportSink,
+    private readonly tally: ImportTally,
+  ) {
+    if (params.kind === 'image') for (const e of params.existing) if (e.phash) this.near.addAndFind(e.phash, e.name, 0);
+  }
+
+  async accept(r: Prepared, display: string): Promise<void> {
+    const { tally } = this;
+    for (const w of r.warnings) tally.warnings.push({ path: display, message: w });
+    if (r.kind === 'skip') tally.skip(display, r.reason, r.detail, r.technical);
+    else if (r.kind === 'present') tally.alreadyPresent++;
     else {
       const hash = r.kind === 'item' ? r.item.hash : r.hash;
-      if (seen.has(hash)) {
+      if (this.seen.has(hash)) {
         // Same bytes as an earlier file (maybe stored twice by the window: same content, same path).
-        duplicates++;
-        if (duplicateOf.length < MAX_LISTED) duplicateOf.push({ path: f.display, of: seen.get(hash)! });
-        const first = pendingByHash.get(hash);
+        tally.duplicates++;
+        if (tally.duplicateOf.length < MAX_LISTED) tally.duplicateOf.push({ path: display, of: this.seen.get(hash)! });
+        const first = this.pendingByHash.get(hash);
         const tags = r.kind === 'item' ? r.item.tags : r.meta.tags;
         if (first && tags?.length) first.tags = mergeMeta({ tags: first.tags }, { tags }).tags ?? first.tags;
       } else if (r.kind === 'item') {
         const item = r.item;
-        seen.set(hash, f.display);
-        pending.push(item);
-        pendingByHash.set(hash, item);
-        imported++;
+        this.seen.set(hash, display);
+        this.pending.push(item);
+        this.pendingByHash.set(hash, item);
+        tally.imported++;
         if (item.phash) {
-          for (const m of near.addAndFind(item.phash, f.display, 8)) {
-            if (nearDuplicates.length < MAX_NEAR_PAIRS) nearDuplicates.push({ a: f.display, b: near.names[m.index]!, distance: m.distance });
+          for (const m of this.near.addAndFind(item.phash, display, 8)) {
+            if (tally.nearDuplicates.length < MAX_NEAR_PAIRS) tally.nearDuplicates.push({ a: display, b: this.near.names[m.index]!, distance: m.distance });
           }
         }
-        if (pending.length >= chunkSize) await flush();
-      }
-    }
-    done++;
-    const now = Date.now();
-    if (now - lastProgress > 200 || done === total) {
-      lastProgress = now;
-      sink.progress(done, total, f.display);
-    }
-    if (!stopping) {
-      const stop = await sink.shouldStop();
-      if (stop) {
-        // Finish what is in flight (its files are written), commit it, then end.
-        stopping = true;
-        ended = stop === 'cancel' ? 'cancelled' : stop === 'stop' ? 'interrupted' : 'done';
+        if (this.pending.length >= (this.params.chunkSize ?? 64)) await this.flush();
       }
     }
   }
-  await flush();
-  for (const s of opened) await s.close().catch(() => {});
-  if (skippedMore > 0) warnings.push({ path: '', message: `${skippedMore} more skipped files are not listed` });
-  if (otherKind > 0) {
-    const n = otherKind === 1 ? 'One text file was' : `${otherKind} text files were`;
-    warnings.unshift({
-      path: '',
-      message:
-        params.kind === 'image'
-          ? `${n} not imported: this is an image dataset (${imported} image${imported === 1 ? '' : 's'} imported). Import the text files on their own and they become a text dataset for the text models.`
-          : `${otherKind === 1 ? 'One file was' : `${otherKind} files were`} not imported: this is a text dataset (${imported} text file${imported === 1 ? '' : 's'} imported). Import images on their own and they become an image dataset.`,
-    });
+
+  async flush(): Promise<void> {
+    if (this.pending.length === 0) return;
+    const chunk = this.pending.splice(0);
+    this.pendingByHash.clear();
+    await this.sink.commit(chunk);
   }
-  return {
-    ended,
-    seen: total + skipped.filter((s) => s.reason === 'escapes_root' || s.reason === 'archive_limit').length,
-    imported,
-    duplicates,
-    alreadyPresent,
-    skipped,
-    duplicateOf,
-    nearDuplicates,
-    warnings,
-    elapsedMs: Date.now() - started,
-  };
 }
 
 /** Write a content-addressed file unless the same bytes are already there (another dataset, an earlier run). */
@@ -382,8 +418,8 @@ async function storeOnce(dataDir: string, rel: string, bytes: Uint8Array): Promi
   await writeFileAtomic(abs, bytes);
 }
 
-async function storeImage(params: ImportParams, f: SourceFile, buf: Buffer, hash: string, meta: ItemMeta, notes: string[]): Promise<NewItem> {
-  const img = await decodeImage(buf, f.ext);
+async function storeImage(params: ImportParams, f: SourceFile, image: CleanedImage, hash: string, meta: ItemMeta, notes: string[]): Promise<NewItem> {
+  const img = await decodeImage(image, f.ext);
   notes.push(...img.warnings);
   const file = layout.itemFile(params.projectId, hash, img.ext);
   const thumb = layout.thumbFile(params.projectId, hash);

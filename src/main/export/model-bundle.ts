@@ -14,7 +14,7 @@
  */
 import { z } from 'zod';
 import { AtelierError } from '../../shared/errors';
-import { decodeCheckpoint, type Checkpoint } from '../ml/train/checkpoint';
+import { decodeCheckpoint, type Checkpoint } from '../ml/checkpoint';
 import { unzipEntries, zipEntries } from './pack';
 import type { LineageEntry } from './png-metadata';
 

@@ -1,12 +1,13 @@
 /**
  * What exports read from the catalog: generations with their model, checkpoint, run and dataset, and a
- * run's sample grids. Plain SQL against the initial schema (the row type is the catalog's), so exports
- * depend on the tables, not on the query modules of other capabilities.
+ * run's sample grids, shaped into the provenance every exported file carries. The rows come from
+ * catalog/provenance.ts and catalog/runs.ts; no SQL here.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../catalog/db';
-import type { GenerationRow } from '../catalog/generations';
+import { ancestorReader, exportableGenerationRows, generationProvenanceRows, type GenerationProvenanceRow } from '../catalog/provenance';
+import { getRun, listGrids } from '../catalog/runs';
 import { AtelierError } from '../../shared/errors';
 import { containedPath } from '../files/contain';
 import type { LineageEntry, Provenance } from './png-metadata';
@@ -26,32 +27,6 @@ export interface GenerationSource {
   trashed: boolean;
   provenance: Provenance;
 }
-
-/** The generation's own columns (minus the gallery's curation fields) and what SELECT joins in. */
-interface Row extends Omit<GenerationRow, 'nearest_item_id' | 'nearest_distance' | 'memorised' | 'starred'> {
-  model_name: string | null;
-  model_family: string | null;
-  model_source: string | null;
-  model_meta: string | null;
-  run_name: string | null;
-  parent_checkpoint_id: number | null;
-  dataset_id: number | null;
-  dataset_name: string | null;
-  dataset_source: string | null;
-  dataset_attribution: string | null;
-}
-
-const SELECT = `
-  SELECT g.id, g.project_id, g.kind, g.model_id, g.run_id, g.checkpoint_id, g.checkpoint_sha256, g.step, g.seed,
-         g.prompt, g.params_json, g.backend, g.app_version, g.file, g.text, g.width, g.height, g.label,
-         g.trashed_at, g.created_at,
-         m.name AS model_name, m.family AS model_family, m.source AS model_source, m.meta_json AS model_meta,
-         r.name AS run_name, r.parent_checkpoint_id,
-         d.id AS dataset_id, d.name AS dataset_name, d.source AS dataset_source, d.attribution AS dataset_attribution
-  FROM generation g
-  LEFT JOIN model m ON m.id = g.model_id
-  LEFT JOIN run r ON r.id = g.run_id
-  LEFT JOIN dataset d ON d.id = r.dataset_id`;
 
 function parseJson(text: string | null): Record<string, unknown> {
   if (!text) return {};
@@ -78,17 +53,10 @@ export function lineageOf(db: Db, parentCheckpointId: number | null, meta: Recor
   const out: LineageEntry[] = [];
   const seen = new Set<number>();
   let next = parentCheckpointId;
-  const q = db.prepare(`
-    SELECT c.id, c.sha256, c.step, c.run_id, m.name AS model_name, m.family, m.meta_json, r.parent_checkpoint_id,
-           d.name AS dataset_name, d.attribution
-    FROM checkpoint c JOIN model m ON m.id = c.model_id
-    LEFT JOIN run r ON r.id = c.run_id LEFT JOIN dataset d ON d.id = r.dataset_id
-    WHERE c.id = ?`);
+  const read = ancestorReader(db);
   while (next !== null && !seen.has(next) && out.length < 32) {
     seen.add(next);
-    const r = q.get(next) as
-      | { id: number; sha256: string; step: number; run_id: number | null; model_name: string; family: string; meta_json: string; parent_checkpoint_id: number | null; dataset_name: string | null; attribution: string | null }
-      | undefined;
+    const r = read(next);
     if (!r) break;
     const parentMeta = parseJson(r.meta_json);
     out.push({
@@ -122,7 +90,7 @@ function importedLineage(list: unknown[]): LineageEntry[] {
     .filter((e) => e.checkpointSha256 !== '');
 }
 
-function toSource(db: Db, r: Row): GenerationSource {
+function toSource(db: Db, r: GenerationProvenanceRow): GenerationSource {
   const meta = parseJson(r.model_meta);
   const provenance: Provenance = {
     app: 'Atelier',
@@ -165,11 +133,7 @@ function toSource(db: Db, r: Row): GenerationSource {
 export function loadGenerations(db: Db, ids: readonly number[], projectId?: number): GenerationSource[] {
   if (ids.length === 0) throw new AtelierError('bad_request', 'Choose at least one generation to export.');
   const unique = [...new Set(ids)];
-  const rows = new Map<number, Row>();
-  for (let i = 0; i < unique.length; i += 500) {
-    const part = unique.slice(i, i + 500);
-    for (const r of db.prepare(`${SELECT} WHERE g.id IN (${part.map(() => '?').join(',')})`).all(...part) as Row[]) rows.set(r.id, r);
-  }
+  const rows = generationProvenanceRows(db, unique);
   const missing = unique.filter((id) => !rows.has(id) || (projectId !== undefined && rows.get(id)!.project_id !== projectId));
   if (missing.length) {
     throw new AtelierError('not_found', `No generation${missing.length > 1 ? 's' : ''} with id ${missing.slice(0, 10).join(', ')}${projectId !== undefined ? ' in this project' : ''}.`, { missing });
@@ -179,10 +143,7 @@ export function loadGenerations(db: Db, ids: readonly number[], projectId?: numb
 
 /** Recent image generations of a project (what the Export view offers), newest first. */
 export function listExportableGenerations(db: Db, projectId: number, limit = 500): GenerationSource[] {
-  const rows = db
-    .prepare(`${SELECT} WHERE g.project_id = ? AND g.kind = 'image' AND g.file IS NOT NULL AND g.trashed_at IS NULL ORDER BY g.id DESC LIMIT ?`)
-    .all(projectId, limit) as Row[];
-  return rows.map((r) => toSource(db, r));
+  return exportableGenerationRows(db, projectId, limit).map((r) => toSource(db, r));
 }
 
 /** Read a generation's image bytes from the data folder (contained). */
@@ -209,20 +170,9 @@ export interface GridSource {
 
 /** A run's sample grids in step order: the frames of a training timeline. */
 export function loadRunGrids(db: Db, runId: number): { projectId: number; runName: string; grids: GridSource[] } {
-  const run = db.prepare('SELECT id, project_id, name FROM run WHERE id = ?').get(runId) as { id: number; project_id: number; name: string } | undefined;
-  if (!run) throw new AtelierError('not_found', `There is no run with id ${runId}.`);
-  const grids = db.prepare('SELECT run_id AS runId, step, file FROM sample_grid WHERE run_id = ? ORDER BY step').all(runId) as GridSource[];
-  return { projectId: run.project_id, runName: run.name, grids };
-}
-
-/** Runs of a project that have sample grids (timeline candidates). */
-export function listTimelineRuns(db: Db, projectId: number): Array<{ id: number; name: string; grids: number; lastStep: number }> {
-  return db
-    .prepare(
-      `SELECT r.id, r.name, count(s.id) AS grids, coalesce(max(s.step), 0) AS lastStep
-       FROM run r JOIN sample_grid s ON s.run_id = r.id WHERE r.project_id = ? GROUP BY r.id ORDER BY r.id DESC`,
-    )
-    .all(projectId) as Array<{ id: number; name: string; grids: number; lastStep: number }>;
+  const run = getRun(db, runId);
+  const grids = listGrids(db, runId).map((g): GridSource => ({ runId: g.runId, step: g.step, file: g.file }));
+  return { projectId: run.projectId, runName: run.name, grids };
 }
 
 /** Where a checkpoint's file lives: a media path, or "resources:<path>" for bundled base models. */

@@ -18,8 +18,8 @@ import { chooseWorkers, startDataParallel } from './train/parallel';
 import { encodePng } from '../files/png';
 import { Worker } from 'node:worker_threads';
 import { WarmSampler } from './sample/warm';
-import { workerEntry } from './worker-entry';
-import type { JobPort } from './runner';
+import { workerEntry } from '../engine/worker-entry';
+import type { JobPort } from '../engine/runner';
 import type { SampleMessage, SampleWorkerData } from './sample/messages';
 
 export interface BenchOptions {

@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import type { ControlMessage, WorkerMessage } from './protocol';
+import type { ControlMessage, WorkerMessage } from '../engine/protocol';
 import { AtelierError } from '../../shared/errors';
 
 /**

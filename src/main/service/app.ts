@@ -1,8 +1,8 @@
 import type { Handlers } from './handlers';
-import type { EngineContext } from './context';
+import type { ServiceContext } from './context';
 import { listSamples } from '../datasets/samples';
 
-export function appHandlers(ctx: EngineContext): Pick<Handlers, 'app.info'> {
+export function appHandlers(ctx: ServiceContext): Pick<Handlers, 'app.info'> {
   return {
     'app.info': () => ({
       name: 'Atelier' as const,

@@ -1,23 +1,20 @@
-import type { Db } from '../catalog/db';
-import type { BackendStatus } from '../../shared/contract';
-import type { EventBus } from './events';
-import type { JobRunner } from '../jobs/runner';
+import type { JobsContext } from '../jobs/context';
+import type { WriterIo } from '../export/safe-write';
 
-/** What every part of the service shares. Created once per process by `createService`. */
-export interface EngineContext {
-  db: Db;
-  dataDir: string;
-  appVersion: string;
-  door: 'electron' | 'web' | 'cli' | 'direct';
-  events: EventBus;
-  /** Filled in when a job first initialises an ML backend in this process. */
-  backend: BackendStatus | null;
-  jobs: JobRunner;
-  /** Where bundled resources (samples, base models) live. */
-  resourcesDir: string;
-  /**
-   * The browser door reads local files only from here (folders named with `atelier serve --allow-path`),
-   * besides its own uploads and the built-in samples. Other doors ignore it. See service/door-paths.ts.
-   */
-  webReadRoots: string[];
+/**
+ * What only the desktop shell can do with an exported file. The Electron shell passes one to
+ * createService; the web host and the CLI have none, so those methods answer `unsupported`.
+ */
+export interface DesktopBridge {
+  reveal(file: string): void | Promise<void>;
+  copyImage(file: string): void | Promise<void>;
+  startDrag(file: string): void | Promise<void>;
+}
+
+/** The context the service's handlers share: the engine's and the jobs' state, plus the door's extras. */
+export interface ServiceContext extends JobsContext {
+  /** Export's desktop-only actions (export.reveal / export.copy / export.drag); null outside Electron. */
+  desktop: DesktopBridge | null;
+  /** Tests: route export writes through other file operations (a simulated full disk). */
+  exportIo: WriterIo | undefined;
 }

@@ -1,24 +1,21 @@
 /**
- * Datasets: the catalog side of imports (the worker finds, checks and stores files; this file commits
- * its chunks and keeps the report), samples, label editing, settings and previews.
+ * Datasets: imports through a door (the door's path check here, the job in jobs/import/start.ts) and
+ * their reports, samples, label editing, settings and previews.
  */
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { Handlers } from './handlers';
-import type { EngineContext } from './context';
+import type { ServiceContext } from './context';
 import type { ImportReport, ParsedInput } from '../../shared/contract';
 import { AtelierError } from '../../shared/errors';
 import { getProject } from '../catalog/projects';
 import { getJob } from '../catalog/jobs';
 import {
   deleteItemRows,
-  freeDatasetName,
   getDataset,
   insertDataset,
-  insertItems,
-  itemFingerprints,
   latestImportJobId,
   listDatasets,
   listItems,
@@ -30,128 +27,25 @@ import {
 import { containedPath } from '../files/contain';
 import { checkReadablePath } from './door-paths';
 import { listSamples } from '../datasets/samples';
-import { uploadDir } from '../datasets/staging';
-import { inferDatasetKind } from '../datasets/kind';
 import { prepareImage, preparedChannels } from '../datasets/prepare';
 import { augmentImage } from '../datasets/augment';
-import type { ImportParams, NewItem } from '../datasets/import';
 import type { ItemMeta } from '../datasets/metadata';
-import type { JobHandle } from '../jobs/runner';
+import { isImporting, startImport, type ImportJobParams, type StartedImport } from '../jobs/import/start';
 import { Rng } from '../ml/rng';
 
-type ImportInput = ParsedInput<'datasets.import'>;
-
-export interface StartedImport {
-  jobId: number;
-  datasetId: number;
-  handle: JobHandle;
-}
-
-/** Stored in job.params_json; `datasetId` is how a dataset finds its latest report. */
-interface ImportJobParams {
-  datasetId: number;
-  paths: string[];
-  uploadId?: string;
-}
-
-function nameOfPath(p: string): string {
-  const base = path.basename(p) || p;
-  const isFile = (() => {
-    try {
-      return fs.statSync(p).isFile();
-    } catch {
-      return false;
-    }
-  })();
-  const dot = base.lastIndexOf('.');
-  return isFile && dot > 0 ? base.slice(0, dot) : base;
-}
-
-export function startImport(
-  ctx: EngineContext,
-  input: ImportInput,
-  extra: { meta?: Record<string, ItemMeta>; source?: string; attribution?: string | null; builtIn?: boolean } = {},
-): StartedImport {
-  const { db } = ctx;
-  const project = getProject(db, input.projectId);
-  const paths = (input.paths ?? []).map((p) => path.resolve(p));
-  // Before anything is created: this door may read these paths, and none is a pipe, device or /proc file.
-  // (Built-in samples are the app's own resources, readable from every door.)
-  if (!extra.builtIn) for (const p of paths) checkReadablePath(ctx, p);
-  const sourceNames: Array<string | null> = paths.map(() => null);
-  if (input.uploadId) {
-    const dir = uploadDir(ctx.dataDir, input.uploadId);
-    if (!fs.existsSync(dir)) throw new AtelierError('not_found', 'Nothing was uploaded under that id (or it was already imported).');
-    // One dropped folder is that folder (its subfolders are labels); loose files are "upload".
-    const entries = fs.readdirSync(dir, { withFileTypes: true }).filter((e) => !e.name.startsWith('.'));
-    if (entries.length === 1 && entries[0]!.isDirectory()) {
-      paths.push(path.join(dir, entries[0]!.name));
-      sourceNames.push(entries[0]!.name);
-    } else {
-      paths.push(dir);
-      sourceNames.push('upload');
-    }
-  }
-  let datasetId: number;
-  if (input.datasetId !== undefined) {
-    const d = getDataset(db, input.datasetId);
-    if (d.projectId !== project.id) throw new AtelierError('bad_request', `Dataset ${d.id} does not belong to project ${project.id}.`);
-    if (input.kind && input.kind !== d.kind) throw new AtelierError('bad_request', `"${d.name}" is a${d.kind === 'image' ? 'n image' : ' text'} dataset.`);
-    datasetId = d.id;
-  } else {
-    const first = input.paths?.[0];
-    // Named after the first path, without a file's extension ("pet-names.txt" → "pet-names").
-    const wanted = input.name ?? (first ? nameOfPath(path.resolve(first)) : (sourceNames.find((n) => n && n !== 'upload') ?? 'Uploaded files'));
-    datasetId = insertDataset(db, {
-      projectId: project.id,
-      name: freeDatasetName(db, project.id, wanted),
-      // Text files (and no images) make a text dataset without being told; anything else an image one.
-      kind: input.kind ?? inferDatasetKind(paths),
-      source: extra.source,
-      attribution: extra.attribution,
-    });
-    ctx.events.emit('catalog.changed', { entity: 'dataset', projectId: project.id, id: datasetId });
-  }
-  const running = ctx.jobs.running().find((j) => j.kind === 'import' && (getJob(db, j.id)?.params as ImportJobParams | undefined)?.datasetId === datasetId);
-  if (running) throw new AtelierError('conflict', 'This dataset is already importing; wait for that import to finish.');
-  const dataset = getDataset(db, datasetId);
-  const workerData: ImportParams = {
-    dataDir: ctx.dataDir,
-    projectId: project.id,
-    datasetId,
-    kind: dataset.kind,
-    sources: paths,
-    sourceNames,
-    existing: itemFingerprints(db, datasetId),
-    meta: extra.meta,
-  };
-  const params: ImportJobParams = { datasetId, paths, ...(input.uploadId ? { uploadId: input.uploadId } : {}) };
-  let lastEmit = 0;
-  const handle = ctx.jobs.start({
-    kind: 'import',
-    projectId: project.id,
-    params,
-    worker: 'import',
-    workerData,
-    onMessage: (msg) => {
-      if (msg.type !== 'items') return;
-      insertItems(db, datasetId, (msg as unknown as { items: NewItem[] }).items);
-      const now = Date.now();
-      if (now - lastEmit > 500) {
-        lastEmit = now;
-        ctx.events.emit('catalog.changed', { entity: 'dataset', projectId: project.id, id: datasetId });
-      }
-    },
-    onEnd: async () => {
-      if (input.uploadId) await fsp.rm(uploadDir(ctx.dataDir, input.uploadId), { recursive: true, force: true }).catch(() => {});
-      ctx.events.emit('catalog.changed', { entity: 'dataset', projectId: project.id, id: datasetId });
-    },
-  });
-  return { jobId: handle.id, datasetId, handle };
+/**
+ * An import asked for through a door: before anything is created, this door may read these paths, and
+ * none is a pipe, device or /proc file (a missing project is said first). The built-in samples skip
+ * this: they are the app's own resources, readable from every door.
+ */
+function startDoorImport(ctx: ServiceContext, input: ParsedInput<'datasets.import'>): StartedImport {
+  getProject(ctx.db, input.projectId);
+  for (const p of input.paths ?? []) checkReadablePath(ctx, path.resolve(p));
+  return startImport(ctx, input);
 }
 
 /** The stored report of an import job, in the contract's shape. */
-export function importReportOf(ctx: EngineContext, jobId: number): ImportReport | null {
+export function importReportOf(ctx: ServiceContext, jobId: number): ImportReport | null {
   const job = getJob(ctx.db, jobId);
   if (!job || job.kind !== 'import') throw new AtelierError('not_found', `There is no import job ${jobId}.`);
   const params = job.params as ImportJobParams;
@@ -183,11 +77,11 @@ export function importReportOf(ctx: EngineContext, jobId: number): ImportReport 
   };
 }
 
-async function removeFiles(ctx: EngineContext, files: string[]): Promise<void> {
+async function removeFiles(ctx: ServiceContext, files: string[]): Promise<void> {
   for (const f of files) await fsp.rm(containedPath(ctx.dataDir, f), { force: true }).catch(() => {});
 }
 
-function samplePaths(ctx: EngineContext, sampleId: string) {
+function samplePaths(ctx: ServiceContext, sampleId: string) {
   const entry = listSamples(ctx.resourcesDir).find((s) => s.id === sampleId);
   if (!entry) throw new AtelierError('not_found', `There is no built-in sample "${sampleId}".`);
   const abs = path.join(ctx.resourcesDir, 'samples', entry.path);
@@ -204,7 +98,7 @@ function sampleMeta(manifestFile: string): Record<string, ItemMeta> {
   return meta;
 }
 
-export async function addSample(ctx: EngineContext, projectId: number, sampleId: string) {
+export async function addSample(ctx: ServiceContext, projectId: number, sampleId: string) {
   getProject(ctx.db, projectId);
   const { entry, abs } = samplePaths(ctx, sampleId);
   const source = `sample:${entry.id}`;
@@ -214,14 +108,14 @@ export async function addSample(ctx: EngineContext, projectId: number, sampleId:
   const started = startImport(
     ctx,
     { projectId, kind: entry.kind, name: entry.name, paths: [isManifest ? path.dirname(abs) : abs], ...(already ? { datasetId: already.id } : {}) },
-    { meta: isManifest ? sampleMeta(abs) : undefined, source, attribution: entry.attribution, builtIn: true },
+    { meta: isManifest ? sampleMeta(abs) : undefined, source, attribution: entry.attribution },
   );
   const outcome = await started.handle.done;
   if (outcome.status !== 'done') throw new AtelierError('internal', `Adding the sample failed: ${outcome.error?.message ?? outcome.status}`);
   return getDataset(ctx.db, started.datasetId);
 }
 
-async function preview(ctx: EngineContext, input: ParsedInput<'datasets.preview'>) {
+async function preview(ctx: ServiceContext, input: ParsedInput<'datasets.preview'>) {
   const d = getDataset(ctx.db, input.id);
   if (d.kind !== 'image') throw new AtelierError('bad_request', 'Previews are for image datasets.');
   const prepare = { ...d.prepare, ...input.prepare };
@@ -260,7 +154,7 @@ const COUNT_LINES_UP_TO = 8 * 1024 * 1024;
 /** Bytes read for the first lines of a file. */
 const HEAD_BYTES = 256 * 1024;
 
-async function textLines(ctx: EngineContext, input: ParsedInput<'datasets.textLines'>) {
+async function textLines(ctx: ServiceContext, input: ParsedInput<'datasets.textLines'>) {
   const d = getDataset(ctx.db, input.datasetId);
   if (d.kind !== 'text') throw new AtelierError('bad_request', `"${d.name}" is an image dataset; its items have no lines.`);
   const wanted = new Set(input.itemIds);
@@ -306,7 +200,7 @@ type DatasetMethod =
   | 'datasets.preview'
   | 'datasets.textLines';
 
-export function datasetHandlers(ctx: EngineContext): Pick<Handlers, DatasetMethod> {
+export function datasetHandlers(ctx: ServiceContext): Pick<Handlers, DatasetMethod> {
   const { db } = ctx;
   const changed = (entity: 'dataset' | 'item', projectId: number, id: number) => ctx.events.emit('catalog.changed', { entity, projectId, id });
   return {
@@ -328,8 +222,7 @@ export function datasetHandlers(ctx: EngineContext): Pick<Handlers, DatasetMetho
     },
     'datasets.delete': async ({ id }) => {
       const d = getDataset(db, id);
-      const busy = ctx.jobs.running().some((j) => j.kind === 'import' && (getJob(db, j.id)?.params as ImportJobParams | undefined)?.datasetId === id);
-      if (busy) throw new AtelierError('conflict', `"${d.name}" is still importing; cancel the import first.`);
+      if (isImporting(ctx, id)) throw new AtelierError('conflict', `"${d.name}" is still importing; cancel the import first.`);
       // Rows first (one transaction), then the files nothing else uses.
       const { orphanFiles } = deleteItemRows(db, id, 'all');
       await removeFiles(ctx, orphanFiles);
@@ -349,7 +242,7 @@ export function datasetHandlers(ctx: EngineContext): Pick<Handlers, DatasetMetho
       return { deleted };
     },
     'datasets.import': (input) => {
-      const s = startImport(ctx, input);
+      const s = startDoorImport(ctx, input);
       return { jobId: s.jobId, datasetId: s.datasetId };
     },
     'datasets.importReport': ({ jobId, datasetId }) => {

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { AtelierError } from '../../shared/errors';
 import { isInside } from '../files/contain';
 import { checkPathSync } from '../files/special';
-import type { EngineContext } from './context';
+import type { ServiceContext } from './context';
 
 function realOrResolved(p: string): string {
   try {
@@ -27,7 +27,7 @@ function realOrResolved(p: string): string {
 }
 
 /** Refuse (typed) a path this door may not read, or one that is not a regular file or folder. */
-export function checkReadablePath(ctx: EngineContext, p: string, what = 'That path'): void {
+export function checkReadablePath(ctx: ServiceContext, p: string, what = 'That path'): void {
   const abs = path.resolve(p);
   if (ctx.door === 'web') {
     const real = realOrResolved(abs);

@@ -2,53 +2,33 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Handlers } from './handlers';
-import type { EngineContext } from './context';
+import type { DesktopBridge, ServiceContext } from './context';
 import type { ExportRecord } from '../../shared/contract';
 import { AtelierError } from '../../shared/errors';
 import { getExport, insertExport, listExports, checkpointForExport, curationOf, findImportedBySha, insertImportedModel, listExportableModels, type ExportRow } from '../catalog/exports';
 import { listBoards } from '../catalog/boards';
+import { getProject } from '../catalog/projects';
+import { getModel } from '../catalog/models';
+import { runsWithGrids } from '../catalog/runs';
 import { zipEntries } from '../export/pack';
 import { exportGenerations, exportTimeline, type ExportOutcome } from '../export/exporter';
-import { checkpointFilePath, lineageOf, listExportableGenerations, listTimelineRuns } from '../export/source';
+import { checkpointFilePath, lineageOf, listExportableGenerations } from '../export/source';
 import { buildModelBundle, readModelBundle, BUNDLE_EXTENSION } from '../export/model-bundle';
-import { withExportWriter, sanitizeFileName, slug, type WriterIo } from '../export/safe-write';
+import { withExportWriter, sanitizeFileName, slug } from '../export/safe-write';
 import { containedPath, isInside } from '../files/contain';
 import { writeFileAtomic } from '../files/atomic';
 import { checkReadablePath } from './door-paths';
-
-/**
- * What only the desktop shell can do with an exported file. The Electron shell attaches one at start-up
- * (attachDesktop); the web host and the CLI have none, so those methods answer `unsupported`.
- */
-export interface DesktopBridge {
-  reveal(file: string): void | Promise<void>;
-  copyImage(file: string): void | Promise<void>;
-  startDrag(file: string): void | Promise<void>;
-}
-
-const desktops = new WeakMap<EngineContext, DesktopBridge>();
-const ioOverrides = new WeakMap<EngineContext, WriterIo>();
-
-export function attachDesktop(ctx: EngineContext, bridge: DesktopBridge): void {
-  desktops.set(ctx, bridge);
-}
-
-/** Tests: route export writes through other file operations (a simulated full disk). */
-export function setExportIo(ctx: EngineContext, io: WriterIo | undefined): void {
-  if (io) ioOverrides.set(ctx, io);
-  else ioOverrides.delete(ctx);
-}
 
 function toRecord(r: ExportRow): ExportRecord {
   return { id: r.id, projectId: r.projectId, kind: r.kind, outDir: r.outDir, files: r.files, createdAt: r.createdAt };
 }
 
-function mediaOf(ctx: EngineContext, file: string): string | null {
+function mediaOf(ctx: ServiceContext, file: string): string | null {
   return isInside(ctx.dataDir, file) ? path.relative(ctx.dataDir, file).split(path.sep).join('/') : null;
 }
 
 /** Where an export goes: the folder the user chose (not from the web door), or a fresh one under exports/. */
-function resolveOutDir(ctx: EngineContext, outDir: string | undefined, kind: string): string {
+function resolveOutDir(ctx: ServiceContext, outDir: string | undefined, kind: string): string {
   if (outDir !== undefined) {
     if (ctx.door === 'web') {
       throw new AtelierError('forbidden', 'The browser studio exports into the data folder and offers downloads; choosing a folder needs the desktop app or the CLI.');
@@ -62,7 +42,7 @@ function resolveOutDir(ctx: EngineContext, outDir: string | undefined, kind: str
   return containedPath(ctx.dataDir, rel);
 }
 
-function record(ctx: EngineContext, projectId: number | null, outcome: ExportOutcome): ExportRecord {
+function record(ctx: ServiceContext, projectId: number | null, outcome: ExportOutcome): ExportRecord {
   const row = insertExport(ctx.db, {
     projectId,
     kind: outcome.kind,
@@ -75,7 +55,7 @@ function record(ctx: EngineContext, projectId: number | null, outcome: ExportOut
 }
 
 /** An exported file, by export id and name, exactly as recorded (never an arbitrary path). */
-function exportedFile(ctx: EngineContext, exportId: number, name: string): string {
+function exportedFile(ctx: ServiceContext, exportId: number, name: string): string {
   const row = getExport(ctx.db, exportId);
   const f = row.files.find((x) => x.name === name);
   if (!f) throw new AtelierError('not_found', `Export ${exportId} has no file called ${name}.`);
@@ -91,7 +71,7 @@ const MAX_ZIP_BYTES = 1024 * 1024 * 1024;
  * data folder's exports/, where both doors serve it as media. The same export gives the same bytes, so
  * asking again rewrites the same file.
  */
-async function zipExport(ctx: EngineContext, exportId: number): Promise<ExportRecord['files'][number]> {
+async function zipExport(ctx: ServiceContext, exportId: number): Promise<ExportRecord['files'][number]> {
   const row = getExport(ctx.db, exportId);
   if (row.files.length === 0) throw new AtelierError('not_found', `Export ${exportId} wrote no files.`);
   const total = row.files.reduce((a, f) => a + f.bytes, 0);
@@ -119,13 +99,13 @@ function attributionText(...parts: unknown[]): string | null {
   return all.length ? [...new Set(all)].join('; ') : null;
 }
 
-function desktop(ctx: EngineContext, what: string): DesktopBridge {
-  const d = desktops.get(ctx);
+function desktop(ctx: ServiceContext, what: string): DesktopBridge {
+  const d = ctx.desktop;
   if (!d) throw new AtelierError('unsupported', `${what} needs the desktop app. In the browser, use the download links instead.`);
   return d;
 }
 
-export function exportHandlers(ctx: EngineContext): Pick<
+export function exportHandlers(ctx: ServiceContext): Pick<
   Handlers,
   | 'export.candidates'
   | 'export.generations'
@@ -138,10 +118,10 @@ export function exportHandlers(ctx: EngineContext): Pick<
   | 'models.export'
   | 'models.import'
 > {
-  const env = () => ({ db: ctx.db, dataDir: ctx.dataDir, appVersion: ctx.appVersion, io: ioOverrides.get(ctx) });
+  const env = () => ({ db: ctx.db, dataDir: ctx.dataDir, appVersion: ctx.appVersion, io: ctx.exportIo });
   return {
     'export.candidates': ({ projectId, limit }) => {
-      if (!ctx.db.prepare('SELECT 1 FROM project WHERE id = ?').get(projectId)) throw new AtelierError('not_found', `There is no project with id ${projectId}.`);
+      getProject(ctx.db, projectId);
       const generations = listExportableGenerations(ctx.db, projectId, limit);
       const curation = curationOf(ctx.db, generations.map((g) => g.id));
       return {
@@ -158,9 +138,9 @@ export function exportHandlers(ctx: EngineContext): Pick<
           boardIds: curation.get(g.id)?.boardIds ?? [],
           step: g.provenance.checkpoint.step,
         })),
-        runs: listTimelineRuns(ctx.db, projectId),
+        runs: runsWithGrids(ctx.db, projectId),
         models: listExportableModels(ctx.db, projectId),
-        desktop: desktops.has(ctx),
+        desktop: ctx.desktop !== null,
         boards: listBoards(ctx.db, projectId).map((b) => ({ id: b.id, name: b.name })),
       };
     },
@@ -221,10 +201,10 @@ export function exportHandlers(ctx: EngineContext): Pick<
         dir = resolveOutDir(ctx, undefined, 'model');
         name = wanted;
       }
-      const { files } = await withExportWriter(dir, (w) => w.write(name, bundle.bytes), ioOverrides.get(ctx));
+      const { files } = await withExportWriter(dir, (w) => w.write(name, bundle.bytes), ctx.exportIo);
       const written = files[0]!;
       const row = insertExport(ctx.db, {
-        projectId: (ctx.db.prepare('SELECT project_id FROM model WHERE id = ?').get(c.modelId) as { project_id: number | null }).project_id,
+        projectId: getModel(ctx.db, c.modelId).projectId,
         kind: 'model',
         outDir: dir,
         files: [{ name: written.name, path: written.path, bytes: written.bytes, media: mediaOf(ctx, written.path) }],

@@ -1,18 +1,16 @@
 import fsp from 'node:fs/promises';
 import type { Handlers } from './handlers';
-import type { EngineContext } from './context';
+import type { ServiceContext } from './context';
 import { getProject } from '../catalog/projects';
 import {
   assertGenerations,
   deleteTrashed,
-  galleryFacets,
-  galleryIds,
   getGeneration,
-  listGallery,
   setStarred,
   setTrashed,
   tagGenerations,
 } from '../catalog/generations';
+import { galleryFacets, galleryIds, listGallery } from '../catalog/gallery';
 import { addToBoard, createBoard, deleteBoard, getBoard, listBoards, removeFromBoard, renameBoard } from '../catalog/boards';
 import { containedPath } from '../files/contain';
 
@@ -33,7 +31,7 @@ type GalleryMethods =
   | 'boards.add'
   | 'boards.remove';
 
-export function galleryHandlers(ctx: EngineContext): Pick<Handlers, GalleryMethods> {
+export function galleryHandlers(ctx: ServiceContext): Pick<Handlers, GalleryMethods> {
   const changed = (projectIds: number[], entity: 'generation' | 'board' = 'generation') => {
     for (const projectId of projectIds) ctx.events.emit('catalog.changed', { entity, projectId });
   };

@@ -1,9 +1,9 @@
 import type { Handlers } from './handlers';
-import type { EngineContext } from './context';
+import type { ServiceContext } from './context';
 import { getProject } from '../catalog/projects';
 import { generateTexts, suggestTexts } from '../jobs/text-sample/start';
 
-export function generateTextHandlers(ctx: EngineContext): Pick<Handlers, 'generate.text' | 'text.suggest'> {
+export function generateTextHandlers(ctx: ServiceContext): Pick<Handlers, 'generate.text' | 'text.suggest'> {
   return {
     'generate.text': (req) => {
       getProject(ctx.db, req.projectId);

@@ -1,10 +1,10 @@
 import type { Handlers } from './handlers';
-import type { EngineContext } from './context';
+import type { ServiceContext } from './context';
 import { getProject } from '../catalog/projects';
 import { listPrompts } from '../catalog/prompts';
 import { cancelGenerate, prepareGenerate, reproduceGeneration, startGenerate, waitGenerate } from '../jobs/sample/start';
 
-export function generateHandlers(ctx: EngineContext): Pick<Handlers, 'generate.start' | 'generate.prepare' | 'generate.wait' | 'generate.cancel' | 'generate.reproduce' | 'prompts.history'> {
+export function generateHandlers(ctx: ServiceContext): Pick<Handlers, 'generate.start' | 'generate.prepare' | 'generate.wait' | 'generate.cancel' | 'generate.reproduce' | 'prompts.history'> {
   return {
     'generate.start': (req) => {
       getProject(ctx.db, req.projectId);

@@ -4,10 +4,11 @@ import { methods, isMethodName, type MethodName, type Output } from '../../share
 import { AtelierError, type ErrorPayload } from '../../shared/errors';
 import { openCatalog } from '../catalog/db';
 import { sweepInterruptedJobs } from '../catalog/jobs';
-import { JobRunner } from '../jobs/runner';
+import { JobRunner } from '../engine/runner';
+import { EventBus } from '../engine/events';
+import { newJobsState } from '../jobs/context';
 import { closeWarmSamplers } from '../jobs/sample/warm';
-import { EventBus } from './events';
-import type { EngineContext } from './context';
+import type { DesktopBridge, ServiceContext } from './context';
 import type { Handlers } from './handlers';
 import { appHandlers } from './app';
 import { projectHandlers } from './projects';
@@ -20,15 +21,20 @@ import { runHandlers } from './runs';
 import { exportHandlers } from './export';
 import { datasetHandlers } from './datasets';
 import { runEstimateHandlers } from './runs-estimate';
+import { resolveHandlers } from './resolve';
+import { backupHandlers } from './backup';
 import { sweepInterruptedRuns } from '../catalog/runs';
 import { appVersion, resourcesDir } from '../files/app-root';
 import { diskFullError } from '../files/disk-full';
 import { sweepOrphanFiles } from './orphans';
 
+export type { DesktopBridge } from './context';
+export { restoreCatalog, runBench, type BenchOptions } from './tools';
+
 export type DispatchResult = { ok: true; value: unknown } | { ok: false; error: ErrorPayload };
 
 export interface Service {
-  readonly ctx: EngineContext;
+  readonly ctx: ServiceContext;
   readonly events: EventBus;
   /** Validate and run one call from any door. Never throws; errors come back typed. */
   dispatch(method: unknown, input: unknown): Promise<DispatchResult>;
@@ -39,8 +45,12 @@ export interface Service {
 
 export interface ServiceOptions {
   dataDir: string;
-  door: EngineContext['door'];
+  door: ServiceContext['door'];
   resourcesDir?: string;
+  /** The browser door's readable folders (`atelier serve --allow-path`); see door-paths.ts. */
+  webReadRoots?: string[];
+  /** The Electron shell's desktop-only actions (reveal, copy, drag an exported file). */
+  desktop?: DesktopBridge;
 }
 
 export function createService(options: ServiceOptions): Service {
@@ -56,7 +66,7 @@ export function createService(options: ServiceOptions): Service {
   } catch {
     // the next start sweeps again
   }
-  const ctx: EngineContext = {
+  const ctx: ServiceContext = {
     db,
     dataDir: path.resolve(options.dataDir),
     appVersion: appVersion(),
@@ -65,7 +75,10 @@ export function createService(options: ServiceOptions): Service {
     backend: null,
     jobs: new JobRunner(db, events),
     resourcesDir: options.resourcesDir ?? resourcesDir(),
-    webReadRoots: [],
+    webReadRoots: options.webReadRoots ?? [],
+    ...newJobsState(),
+    desktop: options.desktop ?? null,
+    exportIo: undefined,
   };
   const handlers: Handlers = {
     ...appHandlers(ctx),
@@ -78,6 +91,8 @@ export function createService(options: ServiceOptions): Service {
     ...datasetHandlers(ctx),
     ...runEstimateHandlers(ctx),
     ...exportHandlers(ctx),
+    ...resolveHandlers(ctx),
+    ...backupHandlers(ctx),
   };
 
   async function dispatch(method: unknown, input: unknown): Promise<DispatchResult> {

@@ -1,6 +1,7 @@
 import type { Handlers } from './handlers';
-import type { EngineContext } from './context';
-import { listJobs, type JobRow } from '../catalog/jobs';
+import type { ServiceContext } from './context';
+import { getJob, listJobs, type JobRow } from '../catalog/jobs';
+import { AtelierError } from '../../shared/errors';
 import type { Job } from '../../shared/contract';
 
 export function toJob(j: JobRow): Job {
@@ -18,12 +19,19 @@ export function toJob(j: JobRow): Job {
   };
 }
 
-export function jobHandlers(ctx: EngineContext): Pick<Handlers, 'jobs.list' | 'jobs.control'> {
+export function jobHandlers(ctx: ServiceContext): Pick<Handlers, 'jobs.list' | 'jobs.control' | 'jobs.wait'> {
   return {
     'jobs.list': ({ projectId, active }) => listJobs(ctx.db, { projectId, active }).map(toJob),
     'jobs.control': ({ id, action }) => {
       ctx.jobs.control(id, action);
       return { ok: true as const };
+    },
+    'jobs.wait': async ({ id }) => {
+      // The runner settles the row (status, result) before `done` resolves.
+      await ctx.jobs.get(id)?.done;
+      const row = getJob(ctx.db, id);
+      if (!row) throw new AtelierError('not_found', `There is no job with id ${id}.`);
+      return toJob(row);
     },
   };
 }

@@ -1,13 +1,13 @@
 import fsp from 'node:fs/promises';
 import type { Handlers } from './handlers';
-import type { EngineContext } from './context';
+import type { ServiceContext } from './context';
 import { createProject, deleteProjectRow, getProject, listProjects, renameProject, touchProjectOpened } from '../catalog/projects';
 import { containedPath } from '../files/contain';
 import { layout } from '../files/data-dir';
 import { AtelierError } from '../../shared/errors';
 import { liveForeignJobs } from '../catalog/jobs';
 
-export function projectHandlers(ctx: EngineContext): Pick<
+export function projectHandlers(ctx: ServiceContext): Pick<
   Handlers,
   'projects.list' | 'projects.get' | 'projects.create' | 'projects.rename' | 'projects.open' | 'projects.delete'
 > {

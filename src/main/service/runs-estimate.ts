@@ -6,7 +6,7 @@
  * machine stands in. Nothing is trained to estimate: that would cost the user the time it predicts.
  */
 import type { Handlers } from './handlers';
-import type { EngineContext } from './context';
+import type { ServiceContext } from './context';
 import type { RunEstimate } from '../../shared/contract/runs-estimate';
 import { listRuns } from '../catalog/runs';
 
@@ -37,7 +37,7 @@ interface Measured {
   trainMs: number;
 }
 
-function measuredRuns(ctx: EngineContext): Measured[] {
+function measuredRuns(ctx: ServiceContext): Measured[] {
   return listRuns(ctx.db)
     .filter((r) => r.trainMs >= MIN_TRAIN_MS && r.imagesSeen > 0)
     .map((r) => {
@@ -57,7 +57,7 @@ function pooled(runs: Measured[]): number {
 
 const cost = (family: string, size: number) => (FAMILY_COST[family] ?? 1) * size * size;
 
-export function estimate(ctx: EngineContext, input: { family: string; size?: number; batchSize?: number }): RunEstimate {
+export function estimate(ctx: ServiceContext, input: { family: string; size?: number; batchSize?: number }): RunEstimate {
   const size = FIXED_SIZE[input.family] ?? input.size ?? 64;
   const batch = input.batchSize ?? DEFAULT_BATCH[input.family] ?? 16;
   const runs = measuredRuns(ctx);
@@ -91,6 +91,6 @@ export function estimate(ctx: EngineContext, input: { family: string; size?: num
   return { secondsPerStep: null, imgPerSec: null, backend, basis: 'none', runs: 0, note: 'No estimate yet: the first run on this machine measures its speed.' };
 }
 
-export function runEstimateHandlers(ctx: EngineContext): Pick<Handlers, 'runs.estimate'> {
+export function runEstimateHandlers(ctx: ServiceContext): Pick<Handlers, 'runs.estimate'> {
   return { 'runs.estimate': (input) => estimate(ctx, input) };
 }

@@ -1,10 +1,11 @@
 import type { Handlers } from './handlers';
-import type { EngineContext } from './context';
+import type { ServiceContext } from './context';
 import type { ModelInfo, Run, RunDetail } from '../../shared/contract';
-import { getRun, listGrids, listRuns, runScalars, setRunStatus, type RunRow } from '../catalog/runs';
+import { getRun, latestGridFile, latestRunOfModel, listGrids, listRuns, runScalars, setRunStatus, type RunRow } from '../catalog/runs';
 import { getModel, listModels, type ModelRow } from '../catalog/models';
 import { getCheckpoint, listModelCheckpoints, listRunCheckpoints, type CheckpointRow } from '../catalog/checkpoints';
-import { resumeTraining, runPhase, startTraining, type RunParams } from '../jobs/train/start';
+import { resumeTraining, runPhase, startTraining } from '../jobs/train/start';
+import { runParamsOf } from '../jobs/train/params';
 import { AtelierError } from '../../shared/errors';
 import { ensureBaseModels } from '../jobs/train/base-models';
 import { KID_MEASURES, KID_SCALE } from '../../shared/run-format';
@@ -32,10 +33,9 @@ export function displayScalars(scalars: Record<string, Array<[number, number]>>)
   );
 }
 
-export function toRun(ctx: EngineContext, r: RunRow): Run {
+export function toRun(ctx: ServiceContext, r: RunRow): Run {
   const model = getModel(ctx.db, r.modelId);
-  const params = r.params as unknown as RunParams;
-  const latestGrid = ctx.db.prepare('SELECT file FROM sample_grid WHERE run_id = ? ORDER BY step DESC LIMIT 1').get(r.id) as { file: string } | undefined;
+  const params = runParamsOf(r);
   let parent: Run['parent'] = null;
   if (r.parentCheckpointId !== null) {
     const c = getCheckpoint(ctx.db, r.parentCheckpointId);
@@ -60,18 +60,19 @@ export function toRun(ctx: EngineContext, r: RunRow): Run {
     imagesSeen: r.imagesSeen,
     trainMs: r.trainMs,
     bestMetric: r.bestMetric,
-    latestGrid: latestGrid?.file ?? null,
+    latestGrid: latestGridFile(ctx.db, r.id),
     parent,
     error: r.error,
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,
     endedAt: r.endedAt,
     phase: runPhase(ctx, r.id),
+    jobId: r.jobId,
   };
 }
 
-export function toModelInfo(ctx: EngineContext, m: ModelRow): ModelInfo {
-  const run = ctx.db.prepare('SELECT id FROM run WHERE model_id = ? ORDER BY id DESC LIMIT 1').get(m.id) as { id: number } | undefined;
+export function toModelInfo(ctx: ServiceContext, m: ModelRow): ModelInfo {
+  const run = latestRunOfModel(ctx.db, m.id);
   const meta = m.meta as { labels?: string[]; tags?: string[]; size?: number; channels?: number; attribution?: string | null };
   return {
     id: m.id,
@@ -90,7 +91,7 @@ export function toModelInfo(ctx: EngineContext, m: ModelRow): ModelInfo {
   };
 }
 
-export function runHandlers(ctx: EngineContext): Pick<Handlers, 'runs.start' | 'runs.list' | 'runs.get' | 'runs.control' | 'runs.resume' | 'models.list'> {
+export function runHandlers(ctx: ServiceContext): Pick<Handlers, 'runs.start' | 'runs.list' | 'runs.get' | 'runs.control' | 'runs.resume' | 'models.list'> {
   return {
     'runs.start': (input) => toRun(ctx, startTraining(ctx, input)),
     'runs.list': ({ projectId }) => listRuns(ctx.db, projectId).map((r) => toRun(ctx, r)),

@@ -6,12 +6,11 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { app, BrowserWindow, clipboard, ipcMain, Menu, nativeImage, net, protocol, session, shell, type MenuItemConstructorOptions, type WebContents } from 'electron';
-import { createService, type Service } from '../service';
-import { attachDesktop } from '../service/export';
+import { createService, type DesktopBridge, type Service } from '../service';
 import { AtelierError } from '../../shared/errors';
 import { containedPath } from '../files/contain';
 import { isMediaPath } from '../files/media';
-import { CSP } from '../web/host';
+import { CSP } from '../../shared/csp';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const RENDERER_DIR = path.join(here, '../renderer');
@@ -148,11 +147,9 @@ function buildMenu(): void {
 
 void app.whenReady().then(() => {
   const dataDir = process.env.ATELIER_DATA_DIR ?? app.getPath('userData');
-  service = createService({ dataDir, door: 'electron' });
-  registerProtocol(service.ctx.dataDir);
   // Export's desktop-only actions (export.reveal / export.copy / export.drag). The service only ever
   // passes paths of files it recorded as exported.
-  attachDesktop(service.ctx, {
+  const desktop: DesktopBridge = {
     reveal: (file) => shell.showItemInFolder(file),
     copyImage: (file) => {
       const image = nativeImage.createFromPath(file);
@@ -165,7 +162,9 @@ void app.whenReady().then(() => {
       const icon = image.isEmpty() ? nativeImage.createFromBitmap(Buffer.alloc(32 * 32 * 4, 0xaa), { width: 32, height: 32 }) : image.resize({ width: 64 });
       mainWindow?.webContents.startDrag({ file, icon });
     },
-  });
+  };
+  service = createService({ dataDir, door: 'electron', desktop });
+  registerProtocol(service.ctx.dataDir);
 
   // No web permission (camera, notifications, geolocation…) is ever granted.
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));

@@ -7,6 +7,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Service } from '../service';
 import type { ErrorPayload } from '../../shared/errors';
 import { LAUNCH_META, SOCKET_PROTOCOL } from '../../shared/web-door';
+import { CSP } from '../../shared/csp';
 import { checkRequest, checkSocket, checkStateChange, cookieName, hostAllowed, newToken } from './auth';
 import { bodyLimitOf, MAX_CALL_BYTES, MAX_DEPTH, scanJson } from './limits';
 import { serveFile } from './static';
@@ -48,21 +49,6 @@ export interface WebHost {
 
 /** What a refused body may still send before its connection is cut. */
 const DRAIN_LIMIT = 64 * 1024 * 1024;
-
-export const CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  // Svelte writes style attributes for layout (virtual grids, sliders); no inline scripts are allowed.
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "connect-src 'self'",
-  "font-src 'self'",
-  "worker-src 'self' blob:",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-  "form-action 'none'",
-].join('; ');
 
 const SECURITY_HEADERS = {
   'content-security-policy': CSP,

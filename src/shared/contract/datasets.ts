@@ -182,8 +182,8 @@ export const datasetMethods = {
         datasetId: Id.optional(),
         name: Name.optional(),
         kind: DatasetKind.optional(),
-        /** Folders, files or zip archives on the engine's machine. */
-        paths: z.array(z.string().min(1).max(4096)).max(1000).optional(),
+        /** Folders, files or zip archives on the engine's machine (a shell glob in `atelier import` may name thousands). */
+        paths: z.array(z.string().min(1).max(4096)).max(100_000).optional(),
         /** Files uploaded to the web host under this id (drag and drop, file picker). */
         uploadId: UploadId.optional(),
       })

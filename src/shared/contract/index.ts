@@ -14,6 +14,8 @@ import { runMethods } from './runs';
 import { exportMethods } from './export';
 import { runEstimateMethods } from './runs-estimate';
 import { datasetMethods } from './datasets';
+import { resolveMethods } from './resolve';
+import { backupMethods } from './backup';
 
 export const methods = {
   ...appMethods,
@@ -26,6 +28,8 @@ export const methods = {
   ...runEstimateMethods,
   ...datasetMethods,
   ...exportMethods,
+  ...resolveMethods,
+  ...backupMethods,
 } satisfies Record<string, MethodDef>;
 
 export type Methods = typeof methods;
@@ -51,4 +55,6 @@ export * from './runs';
 export * from './runs-estimate';
 export * from './datasets';
 export * from './export';
+export * from './resolve';
+export * from './backup';
 export type { MethodDef } from './define';

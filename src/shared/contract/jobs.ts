@@ -26,8 +26,9 @@ export const jobMethods = {
     'Recent jobs (imports, training, sampling, exports), newest first.',
   ),
   'jobs.control': method(
-    z.strictObject({ id: Id, action: z.enum(['pause', 'resume', 'cancel']) }),
+    z.strictObject({ id: Id, action: z.enum(['pause', 'resume', 'cancel', 'stop']) }),
     Ok,
-    'Pause, resume or cancel a running job.',
+    'Pause, resume or cancel a running job, or stop it at its next safe point keeping what it did (a run saves a checkpoint and can resume; an import keeps its items).',
   ),
+  'jobs.wait': method(z.strictObject({ id: Id }), Job, 'Wait for a job of this Atelier to end (at once for one that already ended) and return it.'),
 };

@@ -2,9 +2,8 @@ import { z } from 'zod';
 import { method } from './define';
 import { BackendStatus } from './app';
 import { Id, MediaPath, Ok, Timestamp } from './common';
+import { IMAGE_FAMILIES, TEXT_FAMILIES } from '../families';
 
-export const IMAGE_FAMILIES = ['mlpgan', 'dcgan', 'default', 'cgan', 'vae'] as const;
-export const TEXT_FAMILIES = ['charlstm', 'chartransformer'] as const;
 export const ModelFamily = z.enum([...IMAGE_FAMILIES, ...TEXT_FAMILIES]);
 export type ModelFamily = z.infer<typeof ModelFamily>;
 
@@ -111,6 +110,8 @@ export const Run = z.strictObject({
   endedAt: Timestamp.nullable(),
   /** While a running run is between steps for a reason worth saying (start-up, quality probe, final save). */
   phase: RunPhase.nullable().optional(),
+  /** The job that runs (or last ran) it: follow it with job.progress events, jobs.wait and jobs.control. */
+  jobId: Id.nullable().optional(),
 });
 export type Run = z.infer<typeof Run>;
 

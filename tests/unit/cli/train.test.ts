@@ -32,38 +32,38 @@ function baseCheckpointId(s: Service): number {
 }
 
 describe('atelier train: what a command line asks for', () => {
-  it('--from a base model needs no --model: the family and size are the base’s', () => {
+  it('--from a base model needs no --model: the family and size are the base’s', async () => {
     const s = setup();
-    const input = startInput(s, { project: 'Pets', dataset: 'Twemoji faces, animals & food', from: 'twemoji-base-32', minutes: '5' });
+    const input = await startInput(s, { project: 'Pets', dataset: 'Twemoji faces, animals & food', from: 'twemoji-base-32', minutes: '5' });
     expect(input).toMatchObject({ family: 'default', size: 32, length: { minutes: 5 }, from: { checkpointId: baseCheckpointId(s) } });
   });
 
-  it('accepts a --model that agrees with the base, and refuses one that does not, saying why', () => {
+  it('accepts a --model that agrees with the base, and refuses one that does not, saying why', async () => {
     const s = setup();
-    expect(startInput(s, { project: 'Pets', from: 'twemoji-base-32', model: 'default', steps: '10' }).family).toBe('default');
-    const wrong = () => startInput(s, { project: 'Pets', from: 'twemoji-base-32', model: 'dcgan', steps: '10' });
-    expect(wrong).toThrow(/Twemoji base \(32 px\).*Small-data GAN \(default\).*DCGAN \(dcgan\).*Leave out --model/);
-    expect(() => startInput(s, { project: 'Pets', from: 'twemoji-base-32', size: '64', steps: '10' })).toThrow(/32×32.*Leave out --size/);
-    expect(() => startInput(s, { project: 'Pets', from: 'twemoji-base-32', model: 'nonsense', steps: '10' })).toThrow(/--model must be one of/);
+    expect((await startInput(s, { project: 'Pets', from: 'twemoji-base-32', model: 'default', steps: '10' })).family).toBe('default');
+    const wrong = startInput(s, { project: 'Pets', from: 'twemoji-base-32', model: 'dcgan', steps: '10' });
+    await expect(wrong).rejects.toThrow(/Twemoji base \(32 px\).*Small-data GAN \(default\).*DCGAN \(dcgan\).*Leave out --model/);
+    await expect(startInput(s, { project: 'Pets', from: 'twemoji-base-32', size: '64', steps: '10' })).rejects.toThrow(/32×32.*Leave out --size/);
+    await expect(startInput(s, { project: 'Pets', from: 'twemoji-base-32', model: 'nonsense', steps: '10' })).rejects.toThrow(/--model must be one of/);
   });
 
-  it('--from a checkpoint id of a trained model takes that model’s family and size', () => {
+  it('--from a checkpoint id of a trained model takes that model’s family and size', async () => {
     const s = setup();
     const modelId = insertModel(s.ctx.db, { projectId: 1, name: 'Old VAE', family: 'vae', config: { size: 64 }, source: 'trained', meta: { size: 64 } });
     const checkpointId = insertCheckpoint(s.ctx.db, { modelId, runId: null, step: 100, file: 'x.ckpt', sha256: 'a'.repeat(64), bytes: 1 });
-    expect(startInput(s, { project: 'Pets', from: String(checkpointId), steps: '10' })).toMatchObject({ family: 'vae', size: 64, from: { checkpointId } });
+    expect(await startInput(s, { project: 'Pets', from: String(checkpointId), steps: '10' })).toMatchObject({ family: 'vae', size: 64, from: { checkpointId } });
   });
 
-  it('without --from and --model, proposes the Train form’s family: conditional for labelled data, else default', () => {
+  it('without --from and --model, proposes the Train form’s family: conditional for labelled data, else default', async () => {
     const s = setup();
     // The sample's images carry labels (animal, face, food): the conditional model, so prompts steer.
-    expect(startInput(s, { project: 'Pets', steps: '10' })).toMatchObject({ family: 'cgan', datasetId: 1 });
+    expect(await startInput(s, { project: 'Pets', steps: '10' })).toMatchObject({ family: 'cgan', datasetId: 1 });
     s.ctx.db.prepare('UPDATE item SET label = NULL').run();
-    expect(startInput(s, { project: 'Pets', steps: '10' }).family).toBe('cgan'); // its tags still steer
+    expect((await startInput(s, { project: 'Pets', steps: '10' })).family).toBe('cgan'); // its tags still steer
     s.ctx.db.prepare('DELETE FROM item_tag').run();
-    expect(startInput(s, { project: 'Pets', steps: '10' }).family).toBe('default');
+    expect((await startInput(s, { project: 'Pets', steps: '10' })).family).toBe('default');
     // --model still wins.
-    expect(startInput(s, { project: 'Pets', model: 'vae', steps: '10' }).family).toBe('vae');
+    expect((await startInput(s, { project: 'Pets', model: 'vae', steps: '10' })).family).toBe('vae');
   });
 
   it('the engine refuses a family that cannot continue the checkpoint, whichever door asks', async () => {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
-import { decodeImage, SkipError } from '../../../src/main/datasets/decode';
+import { cleanImage, decodeImage, removedWarning, SkipError } from '../../../src/main/datasets/decode';
 import { createService, type Service } from '../../../src/main/service';
 import { ImportReport } from '../../../src/shared/contract';
 import { tempDir } from '../support/tmp';
@@ -62,5 +62,20 @@ describe('the import report', () => {
     expect(ImportReport.safeParse(report).success).toBe(true);
     expect(report.imported).toBe(1);
     expect(report.skipped).toEqual([{ path: 'src/broken.png', reason: 'corrupt', detail: 'the image data is damaged, so it cannot be opened', technical: expect.any(String) }]);
+  });
+});
+
+describe('SVG cleaning', () => {
+  it('happens once: decodeImage keeps the bytes it is handed cleaned, and the removal is reported once', async () => {
+    const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" onload="x()"><script>1</script><rect width="16" height="16" fill="red"/></svg>');
+    const cleaned = cleanImage(svg);
+    expect(cleaned.type).toBe('svg');
+    expect(cleaned.removed.length).toBeGreaterThan(0);
+    const fromCleaned = await decodeImage(cleaned, '.svg');
+    expect(fromCleaned.bytes).toBe(cleaned.bytes); // the same buffer: not sniffed and cleaned again
+    expect(fromCleaned.warnings).toEqual([]);
+    const fromRaw = await decodeImage(svg, '.svg');
+    expect(fromRaw.bytes.equals(cleaned.bytes)).toBe(true);
+    expect(fromRaw.warnings).toEqual([removedWarning(cleaned.removed)]);
   });
 });

@@ -8,7 +8,7 @@ import { listFiles } from './fixtures';
 import { initBackend } from '../../../src/main/ml/backend';
 import { TrainingSession } from '../../../src/main/ml/train/session';
 import { loadGenerator } from '../../../src/main/ml/sample/sampler';
-import { readCheckpoint } from '../../../src/main/ml/train/checkpoint';
+import { readCheckpoint } from '../../../src/main/ml/checkpoint';
 import { Rng } from '../../../src/main/ml/rng';
 import { createService } from '../../../src/main/service';
 import { unzipEntries } from '../../../src/main/export/pack';

@@ -5,7 +5,6 @@ import { describe, expect, it } from 'vitest';
 import { tempDir } from '../support/tmp';
 import { makeFixture } from './fixtures';
 import { createService } from '../../../src/main/service';
-import { attachDesktop } from '../../../src/main/service/export';
 import { readPngText } from '../../../src/main/export/png-metadata';
 
 async function serviceWithGenerations(door: 'web' | 'direct' | 'electron') {
@@ -42,11 +41,12 @@ describe('export service', () => {
   it('reveal, copy and drag go through the desktop bridge, for recorded export files only', async () => {
     const { service, fx } = await serviceWithGenerations('electron');
     const calls: string[] = [];
-    attachDesktop(service.ctx, {
+    // What the Electron shell passes to createService.
+    service.ctx.desktop = {
       reveal: (f) => void calls.push(`reveal ${f}`),
       copyImage: (f) => void calls.push(`copy ${f}`),
       startDrag: (f) => void calls.push(`drag ${f}`),
-    });
+    };
     const out = tempDir();
     const r = await service.call('export.generations', { projectId: fx.projectId, ids: [fx.generationIds[0]!], format: 'png', outDir: out });
     const f = r.files[0]!;

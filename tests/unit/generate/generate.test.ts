@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createService, type Service } from '../../../src/main/service';
 import { setupModel } from './helpers';
 import type { GenerateResult } from '../../../src/shared/contract';
-import { decodeLatent } from '../../../src/main/jobs/sample/latents';
+import { decodeLatent } from '../../../src/main/ml/sample/latents';
 import { ensureBaseModels } from '../../../src/main/jobs/train/base-models';
 
 let service: Service;

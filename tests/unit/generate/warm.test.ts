@@ -13,7 +13,7 @@ import { MAX_GENERATORS } from '../../../src/main/jobs/sample/host';
 import { getDatasetSettings, listTrainingItems } from '../../../src/main/catalog/datasets';
 import { getJob } from '../../../src/main/catalog/jobs';
 import type { SampleMessage, SampleWorkerData } from '../../../src/main/jobs/sample/messages';
-import type { JobOutcome } from '../../../src/main/jobs/runner';
+import type { JobOutcome } from '../../../src/main/engine/runner';
 import { seedSampleProject } from '../support/sample-dataset';
 import { makeCheckpoint, setupModel } from './helpers';
 import { insertRun } from '../../../src/main/catalog/runs';

@@ -34,7 +34,8 @@ describe('quality probe', () => {
   beforeAll(async () => {
     await initBackend('wasm', { threads: 2 });
     dir = await mkdtemp(path.join(os.tmpdir(), 'atelier-quality-'));
-    probe = await createQualityProbe(data, { seed: 3, cacheDir: path.join(dir, 'cache'), family: 'default' });
+    // A token adherence budget: the classifier itself is tested in ml/metrics/adherence.test.ts.
+    probe = await createQualityProbe(data, { seed: 3, cacheDir: path.join(dir, 'cache'), family: 'default', adherence: { minSteps: 10, maxSteps: 10 } });
   });
 
   afterAll(async () => {
@@ -82,10 +83,24 @@ describe('quality probe', () => {
     expect(await probe.evaluate(file)).toEqual(a);
   });
 
-  it('samples a conditional model in the data label proportions', async () => {
+  it('samples a conditional model in the data label proportions, and measures its prompt adherence', async () => {
     const file = await checkpoint('cgan', { width: 8, maxWidth: 32 });
+    const before = tf.memory().numTensors;
     const r = await probe.evaluate(file);
     expect(Number.isFinite(r.metric)).toBe(true);
+    // The adherence classifier (trained on the first conditional checkpoint, then kept) is the only addition.
+    const held = tf.memory().numTensors - before;
+    expect(held).toBeGreaterThan(0);
+    const adherence = Object.keys(r.metrics).filter((k) => k.startsWith('adherence')).sort();
+    expect(adherence).toEqual(['adherence', 'adherence/a', 'adherence/b', 'adherenceChance', 'adherenceReal', 'adherenceReal/a', 'adherenceReal/b']);
+    expect(r.metrics['adherenceChance']).toBe(0.5);
+    for (const k of adherence) expect(r.metrics[k]).toBeGreaterThanOrEqual(0);
+    for (const k of adherence) expect(r.metrics[k]).toBeLessThanOrEqual(1);
+    expect(r.metrics['adherence']).toBeCloseTo((r.metrics['adherence/a']! + r.metrics['adherence/b']!) / 2, 9);
+    expect(await readdir(path.join(dir, 'cache', 'adherence'))).toHaveLength(1);
+    // Fixed latents: the same checkpoint scores the same, and nothing more stays allocated.
+    expect(await probe.evaluate(file)).toEqual(r);
+    expect(tf.memory().numTensors - before).toBe(held);
   });
 
   it('adds the held-out reconstruction MSE for a VAE', async () => {

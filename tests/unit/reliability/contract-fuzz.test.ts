@@ -1,13 +1,12 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { methods, type MethodName } from '../../../src/shared/contract';
 import { createService, type Service } from '../../../src/main/service';
-import { startWebHost, type WebHost } from '../../../src/main/web/host';
 import { closeAfterTest } from '../support/close';
+import { startTestHost } from '../support/web-host';
 import { tempDir } from '../support/tmp';
 import { cookieName } from '../../../src/main/web/auth';
 import { catalogDigest, hostilePayloads, hostileRequests, hostileUpgrades, type HostileRequest } from './fuzz-support';
@@ -23,12 +22,9 @@ import { catalogDigest, hostilePayloads, hostileRequests, hostileUpgrades, type 
 const CASES_PER_METHOD = Number(process.env.ATELIER_FUZZ_CASES ?? 40);
 const KNOWN_CODES = new Set(['bad_request', 'not_found', 'conflict', 'unknown_method', 'invalid_input', 'unavailable', 'too_large']);
 
-let service: Service | undefined;
-let host: WebHost | undefined;
 
 function seeded(): Service {
-  service = closeAfterTest(createService({ dataDir: tempDir(), door: 'direct' }));
-  return service;
+  return closeAfterTest(createService({ dataDir: tempDir(), door: 'direct' }));
 }
 
 describe('contract fuzzing', () => {
@@ -62,13 +58,8 @@ describe('contract fuzzing', () => {
   });
 
   it('the web host turns malformed requests into typed errors and stays up', async () => {
-    const dir = tempDir();
-    const rendererDir = tempDir('renderer-');
-    fs.writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>Atelier</title>');
-    service = closeAfterTest(createService({ dataDir: dir, door: 'web' }));
+    const { service, host, base } = await startTestHost();
     await service.call('projects.create', { name: 'Keep me' });
-    host = closeAfterTest(await startWebHost({ service, rendererDir, port: 0 }));
-    const base = `http://127.0.0.1:${host.port}`;
     const auth = { authorization: `Bearer ${host.token}`, 'content-type': 'application/json' };
     const before = catalogDigest(service.ctx.db);
     const bodies: Array<string | Buffer> = [
@@ -104,12 +95,8 @@ describe('contract fuzzing', () => {
   });
 
   it('the web host refuses forged, malformed and hostile requests at every door and stays up', async () => {
-    const dir = tempDir();
-    const rendererDir = tempDir('renderer-');
-    fs.writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><html><head><title>Atelier</title></head></html>');
-    service = closeAfterTest(createService({ dataDir: dir, door: 'web' }));
+    const { service, host } = await startTestHost({ html: '<!doctype html><html><head><title>Atelier</title></head></html>' });
     await service.call('projects.create', { name: 'Keep me' });
-    host = closeAfterTest(await startWebHost({ service, rendererDir, port: 0 }));
     const target = { port: host.port, token: host.token, launchKey: host.launchKey, cookieName: cookieName(host.port) };
     const before = catalogDigest(service.ctx.db);
     const counts: Record<string, number> = { requests: 0, admitted: 0, forgeriesRefused: 0, upgrades: 0, upgradesRefused: 0, malformedHttp: 0 };

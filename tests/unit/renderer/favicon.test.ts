@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { CSP } from '../../../src/main/web/host';
+import { CSP } from '../../../src/shared/csp';
 
 /**
  * The page declares its icon inline, so browsers never ask the web host for /favicon.ico (a 404 on every

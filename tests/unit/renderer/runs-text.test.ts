@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FEW_LINES, TEXT_FAMILY_INFO, textRunDefaults } from '../../../src/renderer/src/lib/runs-text';
-import { TEXT_FAMILIES } from '../../../src/shared/contract';
+import { TEXT_FAMILIES } from '../../../src/shared/families';
 
 describe('the proposed text run', () => {
   it('is a time box of about ten minutes with the char LSTM, shorter for a handful of lines', () => {

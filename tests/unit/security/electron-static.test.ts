@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CSP } from '../../../src/main/web/host';
+import { CSP } from '../../../src/shared/csp';
 import { ROOT } from '../support/sample-dataset';
 
 /**

@@ -16,7 +16,7 @@ function pastRun(s: Service, p: { family: string; size: number; backend: string;
   const db = s.ctx.db;
   const project = createProject(db, `P${Math.random()}`);
   const modelId = insertModel(db, { projectId: project.id, name: 'm', family: p.family, config: {}, source: 'trained', meta: {} });
-  const runId = insertRun(db, { projectId: project.id, modelId, datasetId: null, name: 'r', params: { family: p.family, size: p.size, length: { steps: 10 } }, parentCheckpointId: null });
+  const runId = insertRun(db, { projectId: project.id, modelId, datasetId: null, name: 'r', params: { family: p.family, size: p.size, length: { steps: 10 }, seed: 1 }, parentCheckpointId: null });
   setRunBackend(db, runId, p.backend, { name: p.backend, reason: 'test', threads: 2, skipped: [] });
   recordStep(db, runId, 10, {}, { imagesSeen: p.imagesSeen, trainMs: p.trainMs });
 }

@@ -9,22 +9,18 @@ import http from 'node:http';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createService, type Service } from '../../../src/main/service';
-import { startWebHost, LAUNCH_HEADER, type WebHost } from '../../../src/main/web/host';
+import type { Service } from '../../../src/main/service';
+import { LAUNCH_HEADER, type WebHost } from '../../../src/main/web/host';
 import { cookieName } from '../../../src/main/web/auth';
-import { closeAfterTest } from '../support/close';
+import { startTestHost } from '../support/web-host';
 import { tempDir } from '../support/tmp';
 
 let service: Service | undefined;
-let host: WebHost | undefined;
 
 async function start(opts: { readRoots?: string[] } = {}): Promise<{ host: WebHost; base: string; cookie: string; s: Service }> {
-  const rendererDir = tempDir('renderer-');
-  fs.writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><html><head><title>Atelier</title></head><body></body></html>');
-  service = closeAfterTest(createService({ dataDir: tempDir(), door: 'web' }));
-  if (opts.readRoots) service.ctx.webReadRoots = opts.readRoots;
-  host = closeAfterTest(await startWebHost({ service, rendererDir, port: 0 }));
-  return { host, base: `http://127.0.0.1:${host.port}`, cookie: `${cookieName(host.port)}=${host.token}`, s: service };
+  const { service: s, host, base } = await startTestHost({ html: '<!doctype html><html><head><title>Atelier</title></head><body></body></html>', readRoots: opts.readRoots });
+  service = s;
+  return { host, base, cookie: `${cookieName(host.port)}=${host.token}`, s };
 }
 
 /** A raw request (fetch cannot send every header shape a hostile client can). */

@@ -2,20 +2,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createService, type Service } from '../../../src/main/service';
-import { startWebHost, type WebHost } from '../../../src/main/web/host';
-import { closeAfterTest } from '../support/close';
-import { tempDir } from '../support/tmp';
+import type { Service } from '../../../src/main/service';
+import { startTestHost, type TestHost } from '../support/web-host';
 
 let service: Service | undefined;
-let host: WebHost | undefined;
 
-async function start(): Promise<{ host: WebHost; base: string; rendererDir: string }> {
-  const rendererDir = tempDir('renderer-');
-  fs.writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>Atelier</title>');
-  service = closeAfterTest(createService({ dataDir: tempDir(), door: 'web' }));
-  host = closeAfterTest(await startWebHost({ service, rendererDir, port: 0 }));
-  return { host, base: `http://127.0.0.1:${host.port}`, rendererDir };
+async function start(): Promise<TestHost> {
+  const started = await startTestHost();
+  service = started.service;
+  return started;
 }
 
 function openSocket(url: string, headers: Record<string, string>): Promise<{ status: number; ws?: WebSocket }> {

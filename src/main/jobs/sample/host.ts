@@ -14,7 +14,7 @@ import { initBackend, type BackendName, type BackendReport } from '../../ml/back
 import { loadGenerator, type Generator } from '../../ml/sample/sampler';
 import { createGuard, type Guard } from './guard';
 import { runSampling, type SampleChannel, type SamplerCache } from './run';
-import type { ControlAction } from '../protocol';
+import type { ControlAction } from '../../engine/protocol';
 import type { HostInbound, HostOutbound, SampleWorkerData } from './messages';
 
 export const MAX_GENERATORS = 3;

@@ -1,20 +1,7 @@
 import type { ConditionRequest } from '../../ml/sample/sampler';
+import type { LatentPlan } from '../../ml/sample/latents';
 import type { PrepareSettings, TrainingItem } from '../../datasets/prepare';
-import type { ControlAction } from '../protocol';
-
-/**
- * What one image of a request is made from. Latents are built in the worker (they need the model's
- * latent size and directions) from exactly these fields, which are also what the catalog stores.
- */
-export type LatentPlan =
-  /** N(0, I) drawn from `seed` (image i of a batch uses seed + i), truncated towards the model's centre at ψ < 1. */
-  | { mode: 'sample'; seed: number }
-  /** √(1−s²) · base + s · N(0, I) from `seed`: a variation of a stored latent. */
-  | { mode: 'variation'; seed: number; base: string; strength: number }
-  /** Spherical interpolation between two stored latents at t ∈ [0, 1]. */
-  | { mode: 'interpolate'; from: string; to: string; t: number }
-  /** A stored latent as is (reproducing a generation). */
-  | { mode: 'latent'; latent: string };
+import type { ControlAction } from '../../engine/protocol';
 
 export interface ImagePlan {
   index: number;

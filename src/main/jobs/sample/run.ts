@@ -9,8 +9,8 @@
  */
 import { initBackend, type BackendName, type BackendReport } from '../../ml/backend';
 import { loadGenerator, type ConditionRequest, type Generator } from '../../ml/sample/sampler';
-import { decodeKeepingContent } from '../../ml/sample/truncation';
-import { buildLatent, encodeLatent } from './latents';
+import { encodeLatent, planSource, steer } from '../../ml/sample/latents';
+import { decodeTruncated } from '../../ml/sample/truncation';
 import { createGuard, type Guard } from './guard';
 import type { ImagePlan, SampleMessage, SampleResult, SampleWorkerData, SampledImage } from './messages';
 
@@ -104,15 +104,14 @@ export async function runSampling(channel: SampleChannel, cache: SamplerCache): 
 
 function decodeBatch(g: Generator, batch: ImagePlan[], w: SampleWorkerData, dirs: Float32Array | null): SampledImage[] {
   const d = g.latentDim;
-  const anchor = w.truncation < 1 && batch.some((p) => p.latent.mode === 'sample') ? g.truncationAnchor() : null;
-  const kept = decodeKeepingContent(
-    batch.length,
+  const sources = batch.map((p) => planSource(p.latent, d));
+  const kept = decodeTruncated(
+    sources,
     d,
     w.truncation,
-    (j, psi) => buildLatent(batch[j]!.latent, d, psi, dirs, w.directions, anchor?.centre ?? null),
+    () => g.truncationAnchor(),
     (z) => g.decodeLatents(z, cleanCondition(batch[0]!.condition)),
-    anchor?.floor ?? 0,
-    (j) => batch[j]!.latent.mode === 'sample',
+    (j, z) => (sources[j]!.steered ? steer(z, dirs, w.directions) : z),
   );
   return kept.images.map((im, j) => ({
     index: batch[j]!.index,

@@ -7,14 +7,16 @@
  */
 import fs from 'node:fs';
 import sharp from 'sharp';
-import type { EngineContext } from '../../service/context';
+import type { EngineContext } from '../../engine/context';
+import type { JobsContext } from '../context';
 import type { GenerateRequest, GenerateResult, ReproduceResult } from '../../../shared/contract';
 import { AtelierError } from '../../../shared/errors';
 import { parsePrompt, promptCondition } from '../../../shared/prompt';
 import { isConditionalFamily } from '../../../shared/conditioning';
-import { isTextFamily } from '../../../shared/run-format';
+import { isTextFamily } from '../../../shared/families';
 import { getModel, type ModelRow } from '../../catalog/models';
-import { getCheckpoint, listModelCheckpoints, type CheckpointRow } from '../../catalog/checkpoints';
+import { findCheckpointBySha, getCheckpoint, listModelCheckpoints, type CheckpointRow } from '../../catalog/checkpoints';
+import { latestRunOfModel } from '../../catalog/runs';
 import { getDatasetSettings, listTrainingItems } from '../../catalog/datasets';
 import {
   completeGeneration,
@@ -30,15 +32,15 @@ import { layout } from '../../files/data-dir';
 import { writeFileAtomic } from '../../files/atomic';
 import { encodePng } from '../../files/png';
 import { checkpointPath } from '../train/start';
-import type { JobHandle, JobOutcome } from '../runner';
-import type { WorkerMessage } from '../protocol';
-import { blendCondition } from './latents';
+import type { JobHandle, JobOutcome } from '../../engine/runner';
+import type { WorkerMessage } from '../../engine/protocol';
+import { blendCondition } from '../../ml/sample/latents';
 import type { ImagePlan, SampleMessage, SampleWorkerData, SampledImage } from './messages';
 import { preloadWarmSampler, warmSamplerPort } from './warm';
 import type { ConditionRequest } from '../../ml/sample/sampler';
 
 /** What a generate job made so far (for generate.wait and the CLI). */
-interface JobState {
+export interface GenerateJobState {
   projectId: number;
   total: number;
   ids: number[];
@@ -51,13 +53,6 @@ interface JobState {
   status: string;
   error: string | null;
   done: Promise<void>;
-}
-
-const states = new WeakMap<EngineContext, Map<number, JobState>>();
-function stateMap(ctx: EngineContext): Map<number, JobState> {
-  let m = states.get(ctx);
-  if (!m) states.set(ctx, (m = new Map()));
-  return m;
 }
 
 interface StoredParams {
@@ -80,7 +75,7 @@ export interface ResolvedModel {
 export function resolveModel(ctx: EngineContext, projectId: number, modelId: number, checkpointId?: number, kind: 'image' | 'text' = 'image'): ResolvedModel {
   const model = getModel(ctx.db, modelId);
   if (model.projectId !== null && model.projectId !== projectId) throw new AtelierError('bad_request', `Model ${modelId} belongs to another project.`);
-  const isText = model.family === 'charlstm' || model.family === 'chartransformer';
+  const isText = isTextFamily(model.family);
   if (isText && kind === 'image') {
     throw new AtelierError('unsupported', `"${model.name}" is a text model: generate texts from it (generate.text, or \`atelier generate\` with a text run).`);
   }
@@ -95,16 +90,16 @@ export function resolveModel(ctx: EngineContext, projectId: number, modelId: num
     if (!last) throw new AtelierError('not_found', `"${model.name}" has no checkpoint yet: let its training save one first.`);
     checkpoint = last;
   }
-  const run = ctx.db.prepare('SELECT id, dataset_id FROM run WHERE model_id = ? ORDER BY id DESC LIMIT 1').get(model.id) as { id: number; dataset_id: number | null } | undefined;
+  const run = latestRunOfModel(ctx.db, model.id);
   const meta = model.meta as { labels?: string[]; tags?: string[] };
   // An unconditional model may list its data's labels (the base does), but no word of a prompt reaches
   // it: its vocabulary is empty, so a prompt becomes no condition and no image gets a label it never had.
   const steered = isConditionalFamily(model.family);
-  return { model, checkpoint, runId: checkpoint.runId ?? run?.id ?? null, datasetId: run?.dataset_id ?? null, labels: steered ? (meta.labels ?? []) : [], tags: steered ? (meta.tags ?? []) : [] };
+  return { model, checkpoint, runId: checkpoint.runId ?? run?.id ?? null, datasetId: run?.datasetId ?? null, labels: steered ? (meta.labels ?? []) : [], tags: steered ? (meta.tags ?? []) : [] };
 }
 
 /** Start a generate job; images stream as `generate.image` events. */
-export function startGenerate(ctx: EngineContext, req: GenerateRequest): { jobId: number; total: number } {
+export function startGenerate(ctx: JobsContext, req: GenerateRequest): { jobId: number; total: number } {
   const r = resolveModel(ctx, req.projectId, req.modelId, req.checkpointId);
   const parsed = parsePrompt(req.prompt, { labels: r.labels, tags: r.tags });
   const condition = promptCondition(parsed);
@@ -139,7 +134,7 @@ export function startGenerate(ctx: EngineContext, req: GenerateRequest): { jobId
   const modeOf = req.interpolate ? 'interpolate' : req.variation ? 'variation' : 'sample';
   const lineage = (r.model.meta as { lineage?: unknown[] }).lineage ?? [];
   let backend = 'unknown';
-  const state: JobState = { projectId: req.projectId, total: plans.length, ids: [], skipped: 0, files: [], backend: null, started: Date.now(), ms: 0, status: 'running', error: null, done: Promise.resolve() };
+  const state: GenerateJobState = { projectId: req.projectId, total: plans.length, ids: [], skipped: 0, files: [], backend: null, started: Date.now(), ms: 0, status: 'running', error: null, done: Promise.resolve() };
 
   const idAt = new Map<number, number>();
   const onImages = async (job: JobHandle, images: SampledImage[]) => {
@@ -254,7 +249,7 @@ export function startGenerate(ctx: EngineContext, req: GenerateRequest): { jobId
       resolveDone();
     },
   });
-  stateMap(ctx).set(job.id, state);
+  ctx.generateJobs.set(job.id, state);
   return { jobId: job.id, total: plans.length };
 }
 
@@ -262,7 +257,7 @@ export function startGenerate(ctx: EngineContext, req: GenerateRequest): { jobId
  * Load an image model into the warm sampler ahead of its first request (Create calls this when a model
  * is chosen), so that request decodes at once. Text models and missing files are left alone.
  */
-export function prepareGenerate(ctx: EngineContext, req: { projectId: number; modelId: number; checkpointId?: number; backend?: string }): void {
+export function prepareGenerate(ctx: JobsContext, req: { projectId: number; modelId: number; checkpointId?: number; backend?: string }): void {
   if (isTextFamily(getModel(ctx.db, req.modelId).family)) return;
   const r = resolveModel(ctx, req.projectId, req.modelId, req.checkpointId);
   const file = checkpointPath(ctx, r.checkpoint);
@@ -270,15 +265,15 @@ export function prepareGenerate(ctx: EngineContext, req: { projectId: number; mo
 }
 
 /** Wait for a generate job of this process to end. */
-export async function waitGenerate(ctx: EngineContext, jobId: number): Promise<GenerateResult> {
-  const state = stateMap(ctx).get(jobId);
+export async function waitGenerate(ctx: JobsContext, jobId: number): Promise<GenerateResult> {
+  const state = ctx.generateJobs.get(jobId);
   if (!state) throw new AtelierError('not_found', `Job ${jobId} is not a generate job of this Atelier.`);
   await state.done;
   return { jobId, status: state.status, generationIds: [...state.ids], files: [...state.files], skipped: state.skipped, backend: state.backend, ms: state.ms, error: state.error };
 }
 
-export function cancelGenerate(ctx: EngineContext, jobId: number): void {
-  if (!stateMap(ctx).has(jobId)) throw new AtelierError('not_found', `Job ${jobId} is not a generate job of this Atelier.`);
+export function cancelGenerate(ctx: JobsContext, jobId: number): void {
+  if (!ctx.generateJobs.has(jobId)) throw new AtelierError('not_found', `Job ${jobId} is not a generate job of this Atelier.`);
   ctx.jobs.get(jobId)?.control('cancel');
 }
 
@@ -341,17 +336,12 @@ function planImages(ctx: EngineContext, req: GenerateRequest, condition: Conditi
  * Regenerate a stored image from its metadata alone (checkpoint + stored latent + condition) in a
  * worker, and compare with its file: same backend ⇒ identical bytes.
  */
-export async function reproduceGeneration(ctx: EngineContext, id: number, backend?: string): Promise<ReproduceResult> {
+export async function reproduceGeneration(ctx: JobsContext, id: number, backend?: string): Promise<ReproduceResult> {
   const rec = getGenerationRecord(ctx.db, id);
   if (!rec.file) throw new AtelierError('not_found', `Generation ${id} has no image file.`);
   const p = rec.params as StoredParams;
   if (typeof p.latent !== 'string') throw new AtelierError('invalid_input', `Generation ${id} has no stored latent.`);
-  let checkpoint: CheckpointRow | undefined;
-  if (rec.checkpointId !== null) checkpoint = getCheckpoint(ctx.db, rec.checkpointId);
-  else {
-    const row = ctx.db.prepare('SELECT id FROM checkpoint WHERE sha256 = ? ORDER BY id DESC LIMIT 1').get(rec.checkpointSha256) as { id: number } | undefined;
-    if (row) checkpoint = getCheckpoint(ctx.db, row.id);
-  }
+  const checkpoint: CheckpointRow | undefined = rec.checkpointId !== null ? getCheckpoint(ctx.db, rec.checkpointId) : findCheckpointBySha(ctx.db, rec.checkpointSha256);
   if (!checkpoint) throw new AtelierError('not_found', `The checkpoint that made generation ${id} (${rec.checkpointSha256.slice(0, 12)}…) is no longer in the catalog.`);
   const workerData: SampleWorkerData = {
     checkpointPath: checkpointPath(ctx, checkpoint),

@@ -11,10 +11,10 @@
  */
 import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
-import type { EngineContext } from '../../service/context';
-import type { JobPort } from '../runner';
-import type { ControlAction, WorkerMessage } from '../protocol';
-import { workerEntry } from '../worker-entry';
+import type { JobsContext } from '../context';
+import type { JobPort } from '../../engine/runner';
+import type { ControlAction, WorkerMessage } from '../../engine/protocol';
+import { workerEntry } from '../../engine/worker-entry';
 import type { HostInbound, HostOutbound, SampleWorkerData } from './messages';
 
 /** An idle warm sampler ends after this long (its memory is given back; the next request is cold). */
@@ -118,11 +118,8 @@ export class WarmSampler {
   }
 }
 
-const pools = new WeakMap<EngineContext, Map<string, WarmSampler>>();
-
-function samplerFor(ctx: EngineContext, backend: string | undefined): WarmSampler {
-  let pool = pools.get(ctx);
-  if (!pool) pools.set(ctx, (pool = new Map()));
+function samplerFor(ctx: JobsContext, backend: string | undefined): WarmSampler {
+  const pool = ctx.warmSamplers;
   const key = backend ?? 'auto';
   let w = pool.get(key);
   if (!w || w.dead) {
@@ -134,19 +131,18 @@ function samplerFor(ctx: EngineContext, backend: string | undefined): WarmSample
 }
 
 /** A port on the warm sampler for this backend choice (started on first use). */
-export function warmSamplerPort(ctx: EngineContext, data: SampleWorkerData): JobPort {
+export function warmSamplerPort(ctx: JobsContext, data: SampleWorkerData): JobPort {
   return samplerFor(ctx, data.backend).port(data);
 }
 
 /** Start the warm sampler and load a checkpoint into it now, so the first request finds it loaded. */
-export function preloadWarmSampler(ctx: EngineContext, checkpointPath: string, backend?: string): void {
+export function preloadWarmSampler(ctx: JobsContext, checkpointPath: string, backend?: string): void {
   samplerFor(ctx, backend).send({ type: 'preload', checkpointPath, backend });
 }
 
 /** End the warm samplers of this service (after its jobs were stopped). */
-export async function closeWarmSamplers(ctx: EngineContext): Promise<void> {
-  const pool = pools.get(ctx);
-  if (!pool) return;
-  pools.delete(ctx);
-  await Promise.all([...pool.values()].map((w) => w.kill().catch(() => 0)));
+export async function closeWarmSamplers(ctx: JobsContext): Promise<void> {
+  const all = [...ctx.warmSamplers.values()];
+  ctx.warmSamplers.clear();
+  await Promise.all(all.map((w) => w.kill().catch(() => 0)));
 }

@@ -5,19 +5,21 @@
  * `generate.image` event whose item has kind 'text'. `text.suggest` runs the same worker and stores nothing.
  */
 import fs from 'node:fs';
-import type { EngineContext } from '../../service/context';
+import type { EngineContext } from '../../engine/context';
 import type { GenerateTextRequest, GenerateTextResult, TextSuggestResult } from '../../../shared/contract';
 import { AtelierError } from '../../../shared/errors';
-import { completeGeneration, dropPendingGeneration, getGeneration, insertPendingGeneration, TEXT_PREVIEW } from '../../catalog/generations';
-import { getModel } from '../../catalog/models';
+import { completeGeneration, dropPendingGeneration, getGeneration, insertPendingGeneration } from '../../catalog/generations';
+import { TEXT_PREVIEW } from '../../catalog/gallery';
+import { getModel, newestModelWithCheckpoint } from '../../catalog/models';
+import { TEXT_FAMILIES } from '../../../shared/families';
 import { recordPrompt } from '../../catalog/prompts';
 import { containedPath } from '../../files/contain';
 import { layout } from '../../files/data-dir';
 import { writeFileAtomic } from '../../files/atomic';
 import { checkpointPath } from '../train/start';
 import { resolveModel, type ResolvedModel } from '../sample/start';
-import type { JobHandle } from '../runner';
-import type { WorkerMessage } from '../protocol';
+import type { JobHandle } from '../../engine/runner';
+import type { WorkerMessage } from '../../engine/protocol';
 import type { TextSampleMessage, TextSampleWorkerData } from './messages';
 
 /** Where a text generation's text is kept (next to the images, same numbering). */
@@ -148,13 +150,7 @@ export async function generateTexts(ctx: EngineContext, req: GenerateTextRequest
 
 /** The project's newest text model that has a checkpoint, if any. */
 export function newestTextModel(ctx: EngineContext, projectId: number): number | null {
-  const row = ctx.db
-    .prepare(
-      `SELECT m.id FROM model m WHERE m.project_id = ? AND m.family IN ('charlstm', 'chartransformer')
-         AND EXISTS (SELECT 1 FROM checkpoint c WHERE c.model_id = m.id) ORDER BY m.id DESC LIMIT 1`,
-    )
-    .get(projectId) as { id: number } | undefined;
-  return row?.id ?? null;
+  return newestModelWithCheckpoint(ctx.db, projectId, TEXT_FAMILIES);
 }
 
 /**

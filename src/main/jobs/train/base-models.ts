@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { EngineContext } from '../../service/context';
-import { insertModel } from '../../catalog/models';
-import { findCheckpointBySha, insertCheckpoint } from '../../catalog/checkpoints';
+import type { EngineContext } from '../../engine/context';
+import { insertModelWithCheckpoint } from '../../catalog/models';
+import { findCheckpointBySha } from '../../catalog/checkpoints';
 
 /**
  * Base models ship in resources/models/ (see its README for the recipe that produced each one). They
@@ -36,16 +36,17 @@ export function ensureBaseModels(ctx: EngineContext): void {
   for (const entry of readBaseModels(ctx.resourcesDir)) {
     if (findCheckpointBySha(ctx.db, entry.sha256)) continue;
     if (!fs.existsSync(path.join(ctx.resourcesDir, 'models', entry.file))) continue;
-    ctx.db.transaction(() => {
-      const modelId = insertModel(ctx.db, {
+    insertModelWithCheckpoint(
+      ctx.db,
+      {
         projectId: null,
         name: entry.name,
         family: entry.family,
         config: entry.config,
         source: 'base',
         meta: { baseId: entry.id, labels: entry.labels ?? [], tags: entry.tags ?? [], size: entry.size, channels: entry.channels, attribution: entry.attribution, recipe: entry.recipe, lineage: [] },
-      });
-      insertCheckpoint(ctx.db, { modelId, runId: null, step: entry.step, file: `resources:models/${entry.file}`, sha256: entry.sha256, bytes: entry.bytes });
-    })();
+      },
+      { runId: null, step: entry.step, file: `resources:models/${entry.file}`, sha256: entry.sha256, bytes: entry.bytes },
+    );
   }
 }

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { JobChannel } from '../worker-side';
 import { initBackend, wasmThreadsPerWorker, type BackendName } from '../../ml/backend';
 import { TrainingSession } from '../../ml/train/session';
-import { DivergedError } from '../../ml/train/guards';
+import { DivergedError } from '../../ml/guards';
 import type { ImageFamily } from '../../ml/models/model';
 import { loadImageTrainingData } from '../../datasets/prepare';
 import type { ImageTensorData } from '../../ml/data';

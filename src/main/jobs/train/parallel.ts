@@ -21,7 +21,7 @@ import { Collective } from '../../ml/parallel/collective';
 import { DataParallelLeader, batchShape, groupLayout, shareProblem, type BatchShape, type ReplicaState } from '../../ml/parallel/step';
 import { mbstdGroupFor } from '../../ml/models/small-gan';
 import type { TrainingSession } from '../../ml/train/session';
-import { workerEntry } from '../worker-entry';
+import { workerEntry } from '../../engine/worker-entry';
 
 /** Backends whose work is CPU threads, so more workers use more cores (a GPU is one device: one worker). */
 const CPU_BACKENDS: readonly string[] = ['wasm', 'cpu'];

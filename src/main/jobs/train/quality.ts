@@ -21,12 +21,25 @@
  *   the held-out split stored in the checkpoint. The sampler's Generator only loads the decoder, so this
  *   rebuilds the full model from the checkpoint. Skipped when the data changed since training (the split
  *   would no longer mean the same images) or the checkpoint lacks the encoder.
+ * - Conditional models: prompt adherence (ml/metrics/adherence.ts). A small classifier is trained once on
+ *   the data's labelled images (cached under cacheDir/adherence/, shared by every run on the same data;
+ *   fitted on the first conditional checkpoint, so unconditional runs never pay for it), then at each
+ *   evaluation ADHERENCE_PER_LABEL images per label it knows are drawn from the same fixed latents for
+ *   every label and checkpoint (only the prompt changes) and classified: `adherence` (CAS, the mean over
+ *   labels of the share classified as the label prompted), `adherence/<label>`, and the classifier's
+ *   own references `adherenceReal` (its balanced accuracy on held-out real images: what "as recognisable
+ *   as your images" scores), `adherenceReal/<label>` and `adherenceChance` (1/labels: a generator that
+ *   ignores the prompt; with shared latents such a generator draws the same image under every prompt, so
+ *   its per-label scores sum to 1 and `adherence` is exactly chance). Data with fewer than two labels of
+ *   ≥ 4 images reports none of these; a failure of the classifier never fails the probe (KID still counts).
  * - metric = KID × 1000 (the convention of the KID literature, which reports KID×10³). On the Twemoji
  *   sample: held-out images ≈ 0, blurred copies ≈ 600, noise ≈ 30 000 (docs/quality-metric.md).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { CONDITIONAL_FAMILIES } from '../../../shared/conditioning';
 import { AtelierError } from '../../../shared/errors';
 import type { ImageTensorData } from '../../ml/data';
+import { classificationAccuracy, loadOrTrainAdherenceClassifier, type AdherenceClassifier, type AdherenceConfig } from '../../ml/metrics/adherence';
 import { loadOrFitFeatureSpace, type FeatureSpace } from '../../ml/metrics/feature-space';
 import { kid } from '../../ml/metrics/kid';
 import { loadTrainingFeatures, memorisationThreshold, saveTrainingFeatures } from '../../ml/metrics/nearest';
@@ -38,7 +51,7 @@ import { assignValues } from '../../ml/nn/params';
 import { Rng } from '../../ml/rng';
 import { loadGenerator, type Generator } from '../../ml/sample/sampler';
 import { ImageSource, disposeBatch } from '../../ml/train/batches';
-import { readCheckpoint } from '../../ml/train/checkpoint';
+import { readCheckpoint } from '../../ml/checkpoint';
 
 export interface QualityProbe {
   evaluate(checkpointFile: string): Promise<{ metric: number | null; metrics: Record<string, number> }>;
@@ -53,10 +66,19 @@ const SAMPLE_CHUNK = 64;
 const MAX_REFERENCE = 1024;
 const KID_OPTIONS = { subsets: 50, subsetSize: 100 } as const;
 const PR_K = 3;
+/** Prompt adherence: images per label, about ADHERENCE_SAMPLES in all, within these bounds. */
+const ADHERENCE_SAMPLES = 256;
+const ADHERENCE_PER_LABEL = { min: 16, max: 64 } as const;
 
 export async function createQualityProbe(
   data: ImageTensorData,
-  opts: { seed: number; cacheDir: string; family: string },
+  opts: {
+    seed: number;
+    cacheDir: string;
+    family: string;
+    /** Overrides of the adherence classifier's config (tests shrink its training budget). */
+    adherence?: Partial<AdherenceConfig>;
+  },
 ): Promise<QualityProbe> {
   if (data.kind !== 'image') throw new AtelierError('invalid_input', 'The quality metric needs image data.');
   const { space, key } = await loadOrFitFeatureSpace(data, opts.cacheDir);
@@ -71,20 +93,33 @@ export async function createQualityProbe(
   const kidOptions = { ...KID_OPTIONS, gamma: space.kidGamma, seed: opts.seed };
   const levels = referenceLevels(space, reference, data, kidOptions);
   let disposed = false;
+  // The adherence classifier: trained (or loaded) on the first conditional checkpoint; null = unavailable.
+  let judge: Promise<AdherenceClassifier | null> | null = null;
+  const adherenceJudge = () =>
+    (judge ??= loadOrTrainAdherenceClassifier(data, opts.cacheDir, opts.adherence).then(
+      (r) => r.classifier,
+      () => null,
+    ));
 
   return {
     async evaluate(checkpointFile) {
       if (disposed) throw new Error('this quality probe was disposed');
       const g = await loadGenerator(checkpointFile);
       let fake: Float32Array;
+      let adherence: Record<string, number> = {};
       try {
         fake = sampleFeatures(g, space, data, opts.seed);
+        // Only models that use the labels (the default GAN's checkpoint carries the vocabulary too).
+        if (CONDITIONAL_FAMILIES.includes(g.family) && g.labelNames.length > 0) {
+          const classifier = await adherenceJudge();
+          if (classifier && !disposed) adherence = adherenceMetrics(g, classifier, opts.seed);
+        }
       } finally {
         g.dispose();
       }
       const k = kid(reference, fake, dim, kidOptions);
       const pr = precisionRecall(reference, fake, dim, PR_K);
-      const metrics: Record<string, number> = { kid: k.mean, kidStd: k.std, precision: pr.precision, recall: pr.recall, ...levels };
+      const metrics: Record<string, number> = { kid: k.mean, kidStd: k.std, precision: pr.precision, recall: pr.recall, ...levels, ...adherence };
       if (g.family === 'vae' || opts.family === 'vae') {
         const mse = await heldOutReconstruction(checkpointFile, data);
         if (mse !== null) metrics['reconMse'] = mse;
@@ -93,8 +128,48 @@ export async function createQualityProbe(
     },
     dispose() {
       disposed = true;
+      void judge?.then((c) => c?.dispose());
     },
   };
+}
+
+/**
+ * Prompt adherence of a conditional generator: for each label both it and the classifier know,
+ * ADHERENCE_PER_LABEL images from one fixed seed (the same latents for every label and checkpoint, so
+ * only the prompt differs), classified. {} when no label is shared or anything goes wrong: adherence is
+ * an addition to the quality measure and never fails it.
+ */
+function adherenceMetrics(g: Generator, classifier: AdherenceClassifier, seed: number): Record<string, number> {
+  const labels = classifier.labels.filter((l) => g.labelNames.includes(l));
+  if (labels.length === 0) return {};
+  const perLabel = Math.max(ADHERENCE_PER_LABEL.min, Math.min(ADHERENCE_PER_LABEL.max, Math.round(ADHERENCE_SAMPLES / labels.length)));
+  const per = g.size * g.size * g.channels;
+  try {
+    const sets = labels.map((label) => {
+      const pixels = new Uint8Array(perLabel * per);
+      for (let i = 0; i < perLabel; i += SAMPLE_CHUNK) {
+        const m = Math.min(SAMPLE_CHUNK, perLabel - i);
+        // One seed per chunk position, shared by every label: the same latents under each prompt.
+        const { images } = g.sample({ seed: (seed + 0xad4e5e + 0x9e3779b9 * i) >>> 0, count: m, condition: { labels: { [label]: 1 } } });
+        images.forEach((img, j) => pixels.set(img.pixels, (i + j) * per));
+      }
+      return { label, pixels, count: perLabel, size: g.size, channels: g.channels };
+    });
+    const cas = classificationAccuracy(classifier, sets);
+    if (cas.mean === null) return {};
+    const r = classifier.report;
+    const measured = Object.keys(cas.perLabel);
+    // The classifier's real accuracy over the same labels (all of them unless the model lacks some).
+    const real = measured.reduce((sum, label) => sum + r.perLabel[label]!.accuracy, 0) / measured.length;
+    const out: Record<string, number> = { adherence: cas.mean, adherenceReal: real, adherenceChance: r.chance };
+    for (const label of measured) {
+      out[`adherence/${label}`] = cas.perLabel[label]!;
+      out[`adherenceReal/${label}`] = r.perLabel[label]!.accuracy;
+    }
+    return out;
+  } catch {
+    return {};
+  }
 }
 
 /**

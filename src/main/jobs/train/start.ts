@@ -5,17 +5,21 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { EngineContext } from '../../service/context';
+import type { EngineContext } from '../../engine/context';
+import type { JobsContext } from '../context';
 import type { RunPhase, StartTraining, TrainLength } from '../../../shared/contract';
 import { AtelierError } from '../../../shared/errors';
 import { familyLabel } from '../../../shared/run-format';
+import { isTextFamily } from '../../../shared/families';
+import { canFineTune } from '../../../shared/conditioning';
 import { getDatasetSettings, getDataset, listTrainingItems } from '../../catalog/datasets';
 import { getProject } from '../../catalog/projects';
-import { getModel, insertModel, updateModelConfig } from '../../catalog/models';
+import { getModel, updateModelConfig } from '../../catalog/models';
 import {
   getRun,
   insertGrid,
-  insertRun,
+  insertRunWithModel,
+  recordScalars,
   recordStep,
   setBestMetric,
   setRunBackend,
@@ -39,24 +43,21 @@ import { layout } from '../../files/data-dir';
 import type { TrainMessage, TrainWorkerData } from './messages';
 import type { TextSamplesMessage } from './text-loop';
 import { writeFileAtomicSync } from '../../files/atomic';
-import type { JobHandle, JobOutcome } from '../runner';
-import type { WorkerMessage } from '../protocol';
+import type { JobHandle, JobOutcome } from '../../engine/runner';
+import type { WorkerMessage } from '../../engine/protocol';
 import { listJobs, liveForeignJobs } from '../../catalog/jobs';
 import { chooseWorkers } from './parallel';
+import { runParamsOf, type RunParams } from './params';
 
-/** What each engine's running runs are doing between steps (see RunPhase), for views that open late. */
-const phases = new WeakMap<EngineContext, Map<number, RunPhase>>();
-
-export function runPhase(ctx: EngineContext, runId: number): RunPhase | null {
-  return phases.get(ctx)?.get(runId) ?? null;
+/** What a running run is doing between steps (see RunPhase), for views that open late. */
+export function runPhase(ctx: JobsContext, runId: number): RunPhase | null {
+  return ctx.runPhases.get(runId) ?? null;
 }
 
-function setPhase(ctx: EngineContext, run: RunRow, phase: RunPhase | null): void {
-  let map = phases.get(ctx);
-  if (!map) phases.set(ctx, (map = new Map()));
-  if (phase === null && !map.has(run.id)) return;
-  if (phase) map.set(run.id, phase);
-  else map.delete(run.id);
+function setPhase(ctx: JobsContext, run: RunRow, phase: RunPhase | null): void {
+  if (phase === null && !ctx.runPhases.has(run.id)) return;
+  if (phase) ctx.runPhases.set(run.id, phase);
+  else ctx.runPhases.delete(run.id);
   ctx.events.emit('run.update', { runId: run.id, projectId: run.projectId, phase });
 }
 
@@ -64,34 +65,12 @@ function setPhase(ctx: EngineContext, run: RunRow, phase: RunPhase | null): void
 const FIXED_SIZE: Record<string, number> = { mlpgan: 28, dcgan: 32 };
 const DEFAULT_KEEP_LAST = 3;
 
-/** Stored in run.params_json: what was asked, so Resume can continue it. */
-export interface RunParams {
-  family: string;
-  size: number;
-  length: TrainLength;
-  batchSize?: number;
-  seed: number;
-  backend?: string;
-  config?: Record<string, unknown>;
-  from?: StartTraining['from'];
-  sampleEvery?: number;
-  checkpointEvery?: number;
-  keepLast: number;
-  /** Step the current session started from (for "train to the original length" on resume). */
-  sessionStartStep?: number;
-  /**
-   * Data-parallel workers asked for (absent: chosen from the free cores at launch). Resume keeps the
-   * count the run last trained with, so it continues exactly as an uninterrupted run would.
-   */
-  workers?: number;
-}
-
-export function startTraining(ctx: EngineContext, input: StartTraining): RunRow {
+export function startTraining(ctx: JobsContext, input: StartTraining): RunRow {
   const { db } = ctx;
   const project = getProject(db, input.projectId);
   const dataset = getDataset(db, input.datasetId);
   if (dataset.projectId !== project.id) throw new AtelierError('bad_request', `Dataset ${dataset.id} does not belong to project ${project.id}.`);
-  const isText = input.family === 'charlstm' || input.family === 'chartransformer';
+  const isText = isTextFamily(input.family);
   if (isText !== (dataset.kind === 'text')) {
     throw new AtelierError('bad_request', isText ? `${input.family} trains on text datasets; "${dataset.name}" holds images.` : `${input.family} trains on images; "${dataset.name}" is a text dataset.`);
   }
@@ -129,49 +108,35 @@ export function startTraining(ctx: EngineContext, input: StartTraining): RunRow 
     workers: input.workers,
   };
   const runName = input.name ?? `${familyLabel(input.family)} on ${dataset.name}`;
-  const { runId } = db.transaction(() => {
-    const parentModel = parent ? getModel(db, parent.modelId) : null;
-    const modelId = insertModel(db, {
-      projectId: project.id,
-      name: runName,
-      family: input.family,
-      config: {},
-      source: 'trained',
-      meta: {
-        datasetId: dataset.id,
-        attribution: dataset.attribution ?? null,
-        lineage: parent
-          ? [
-              ...(((parentModel?.meta.lineage as unknown[]) ?? []) as unknown[]),
-              { checkpointId: parent.id, sha256: parent.sha256, modelName: parentModel?.name ?? '?', family: parentModel?.family ?? '?', step: parent.step, source: parentModel?.source ?? '?' },
-            ]
-          : [],
-      },
-    });
-    const id = insertRun(db, { projectId: project.id, modelId, datasetId: dataset.id, name: runName, params, parentCheckpointId: parent?.id ?? null });
-    return { runId: id };
-  })();
+  const parentModel = parent ? getModel(db, parent.modelId) : null;
+  const model = {
+    projectId: project.id,
+    name: runName,
+    family: input.family,
+    config: {},
+    source: 'trained' as const,
+    meta: {
+      datasetId: dataset.id,
+      attribution: dataset.attribution ?? null,
+      lineage: parent
+        ? [
+            ...(((parentModel?.meta.lineage as unknown[]) ?? []) as unknown[]),
+            { checkpointId: parent.id, sha256: parent.sha256, modelName: parentModel?.name ?? '?', family: parentModel?.family ?? '?', step: parent.step, source: parentModel?.source ?? '?' },
+          ]
+        : [],
+    },
+  };
+  const runId = insertRunWithModel(db, model, { projectId: project.id, datasetId: dataset.id, name: runName, params, parentCheckpointId: parent?.id ?? null });
   launch(ctx, getRun(db, runId), { initFrom: parent ?? undefined });
   ctx.events.emit('catalog.changed', { entity: 'run', projectId: project.id, id: runId });
   return getRun(db, runId);
 }
 
 /**
- * Whether a `family` run can start from a `parent` family's checkpoint: the same family, or the
- * small-data GAN and its conditional twin (the session copies what fits and grows the condition
- * tables). Any other pair would share almost no weights: a fresh model mislabelled as fine-tuned.
- */
-export function canFineTune(parent: string, family: string): boolean {
-  if (parent === family) return true;
-  const twins = new Set(['default', 'cgan']);
-  return twins.has(parent) && twins.has(family);
-}
-
-/**
  * Continue a run from its last good checkpoint: what was recorded after that checkpoint is dropped, the
  * step count and curves continue from there. Without a length, it trains to the original target.
  */
-export function resumeTraining(ctx: EngineContext, runId: number, length?: TrainLength, backend?: string, workers?: number): RunRow {
+export function resumeTraining(ctx: JobsContext, runId: number, length?: TrainLength, backend?: string, workers?: number): RunRow {
   const { db } = ctx;
   const run = getRun(db, runId);
   if (['running', 'paused', 'queued'].includes(run.status) && ctx.jobs.get(run.jobId ?? -1)) {
@@ -179,7 +144,7 @@ export function resumeTraining(ctx: EngineContext, runId: number, length?: Train
   }
   const last = lastGoodCheckpoint(ctx, runId);
   if (!last) throw new AtelierError('not_found', `Run ${runId} has no checkpoint to resume from; start a new run instead.`);
-  const params = run.params as unknown as RunParams;
+  const params = runParamsOf(run);
   let resumeLength = length;
   if (!resumeLength) {
     const original = params.length;
@@ -214,9 +179,9 @@ export function lastGoodCheckpoint(ctx: EngineContext, runId: number): Checkpoin
   return null;
 }
 
-function launch(ctx: EngineContext, run: RunRow, from: { resumeFrom?: CheckpointRow; initFrom?: CheckpointRow }): JobHandle {
+function launch(ctx: JobsContext, run: RunRow, from: { resumeFrom?: CheckpointRow; initFrom?: CheckpointRow }): JobHandle {
   const { db } = ctx;
-  const params = run.params as unknown as RunParams;
+  const params = runParamsOf(run);
   const dataset = getDataset(db, run.datasetId!);
   const settings = getDatasetSettings(db, dataset.id);
   const items = listTrainingItems(db, dataset.id);
@@ -296,7 +261,7 @@ export function checkpointPath(ctx: EngineContext, c: CheckpointRow): string {
   return containedPath(ctx.dataDir, c.file);
 }
 
-function onTrainMessage(ctx: EngineContext, run: RunRow, msg: TrainMessage | TextSamplesMessage, emitNow: () => boolean): void {
+function onTrainMessage(ctx: JobsContext, run: RunRow, msg: TrainMessage | TextSamplesMessage, emitNow: () => boolean): void {
   const { db } = ctx;
   const ids = { runId: run.id, projectId: run.projectId };
   switch (msg.type) {
@@ -325,7 +290,7 @@ function onTrainMessage(ctx: EngineContext, run: RunRow, msg: TrainMessage | Tex
       break;
     case 'grid':
       insertGrid(db, run.id, msg.step, msg.file);
-      if (msg.diversity !== null) db.prepare('INSERT OR REPLACE INTO run_scalar (run_id, name, step, value) VALUES (?, ?, ?, ?)').run(run.id, 'diversity', msg.step, msg.diversity);
+      if (msg.diversity !== null) recordScalars(db, run.id, msg.step, { diversity: msg.diversity });
       ctx.events.emit('run.update', { ...ids, grid: { step: msg.step, file: msg.file } });
       break;
     case 'checkpoint': {
@@ -337,8 +302,7 @@ function onTrainMessage(ctx: EngineContext, run: RunRow, msg: TrainMessage | Tex
     case 'metric': {
       const c = findCheckpointBySha(db, msg.sha256);
       if (c) setCheckpointMetrics(db, c.id, msg.metric, msg.metrics);
-      const insert = db.prepare('INSERT OR REPLACE INTO run_scalar (run_id, name, step, value) VALUES (?, ?, ?, ?)');
-      for (const [k, v] of Object.entries(msg.metrics)) if (Number.isFinite(v)) insert.run(run.id, `metric/${k}`, msg.step, v);
+      recordScalars(db, run.id, msg.step, Object.fromEntries(Object.entries(msg.metrics).map(([k, v]) => [`metric/${k}`, v])));
       if (msg.metric !== null) setBestMetric(db, run.id, msg.metric);
       prune(ctx, run);
       if (c) ctx.events.emit('run.update', { ...ids, checkpoint: { id: c.id, step: msg.step, metric: msg.metric } });
@@ -349,12 +313,12 @@ function onTrainMessage(ctx: EngineContext, run: RunRow, msg: TrainMessage | Tex
       const file = `${layout.runDir(run.projectId, run.id)}/samples/step-${String(msg.step).padStart(8, '0')}.json`;
       writeFileAtomicSync(path.join(ctx.dataDir, file), JSON.stringify({ step: msg.step, samples: msg.samples, distinct2: msg.distinct2 }));
       insertGrid(db, run.id, msg.step, file);
-      db.prepare('INSERT OR REPLACE INTO run_scalar (run_id, name, step, value) VALUES (?, ?, ?, ?)').run(run.id, 'diversity', msg.step, msg.distinct2);
+      recordScalars(db, run.id, msg.step, { diversity: msg.distinct2 });
       ctx.events.emit('run.update', { ...ids, grid: { step: msg.step, file } });
       break;
     }
     case 'warning':
-      db.prepare('INSERT OR REPLACE INTO run_scalar (run_id, name, step, value) VALUES (?, ?, ?, 1)').run(run.id, `warning/${msg.code}`, msg.step);
+      recordScalars(db, run.id, msg.step, { [`warning/${msg.code}`]: 1 });
       ctx.events.emit('run.update', { ...ids, warning: { code: msg.code, message: msg.message, step: msg.step } });
       break;
   }
@@ -370,15 +334,15 @@ function prefix(losses: Record<string, number>): Record<string, number> {
 }
 
 function prune(ctx: EngineContext, run: RunRow): void {
-  const keepLast = (run.params as unknown as RunParams).keepLast ?? DEFAULT_KEEP_LAST;
+  const keepLast = runParamsOf(run).keepLast ?? DEFAULT_KEEP_LAST;
   for (const c of checkpointsToPrune(ctx.db, run.id, keepLast)) {
     deleteCheckpointRow(ctx.db, c.id);
     fs.rmSync(containedPath(ctx.dataDir, c.file), { force: true });
   }
 }
 
-function onTrainEnd(ctx: EngineContext, run: RunRow, outcome: JobOutcome): void {
-  phases.get(ctx)?.delete(run.id);
+function onTrainEnd(ctx: JobsContext, run: RunRow, outcome: JobOutcome): void {
+  ctx.runPhases.delete(run.id);
   const status = outcome.status === 'done' || outcome.status === 'interrupted' || outcome.status === 'cancelled' || outcome.status === 'diverged' ? outcome.status : 'failed';
   setRunStatus(ctx.db, run.id, status, { error: outcome.error?.message ?? null });
   ctx.events.emit('run.update', { runId: run.id, projectId: run.projectId, status });

@@ -3,7 +3,7 @@ import { JobChannel } from '../worker-side';
 import { runTraining } from '../train/loop';
 import { runTextTraining } from '../train/text-loop';
 import type { TrainWorkerData } from '../train/messages';
-import { DivergedError } from '../../ml/train/guards';
+import { DivergedError } from '../../ml/guards';
 
 const channel = new JobChannel<TrainWorkerData>();
 try {

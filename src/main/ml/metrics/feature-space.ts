@@ -56,8 +56,8 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { AtelierError } from '../../../shared/errors';
 import { Rng } from '../rng';
-import { convertChannels, resizeTo } from '../train/batches';
-import { writeFileAtomic } from '../train/checkpoint';
+import { convertChannels, fromBytes, resizeTo } from '../image';
+import { writeFileAtomic } from '../checkpoint';
 
 export const FEATURE_SPACE_VERSION = 2;
 /** Images are embedded at this side. */
@@ -345,10 +345,8 @@ function rawDescriptors(b: PixelBatch, filters: Float32Array): Float32Array {
   const S = WORK_SIZE;
   for (let i0 = 0; i0 < count; i0 += EMBED_CHUNK) {
     const m = Math.min(EMBED_CHUNK, count - i0);
-    const values = new Float32Array(m * per);
-    for (let j = 0; j < m * per; j++) values[j] = pixels[i0 * per + j]! / 255;
     const [rgbT, textureT] = tf.tidy(() => {
-      const x = resizeTo(convertChannels(tf.tensor4d(values, [m, size, size, channels]), 3), S);
+      const x = resizeTo(convertChannels(fromBytes(pixels.subarray(i0 * per, (i0 + m) * per), [m, size, size, channels]), 3), S);
       const response = tf.conv2d(tf.sub(tf.mul(x, 2), 1) as tf.Tensor4D, tf.tensor4d(filters, [3, 3, 3, TEXTURE_FILTERS]), 1, 'same');
       const texture = tf.mean(tf.abs(tf.sub(response, tf.mean(response, [1, 2], true))), [1, 2]);
       return [x, texture];

@@ -31,7 +31,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AtelierError } from '../../../shared/errors';
-import { writeFileAtomic } from '../train/checkpoint';
+import { writeFileAtomic } from '../checkpoint';
 
 export interface Neighbour {
   /** Row of the training features (map to an item id with `TrainingFeatures.itemIds`). */

@@ -25,18 +25,17 @@
  * Sampling uses BN's running statistics (eval mode), so an image does not depend on its batch-mates.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { Adam } from '../nn/adam';
 import { BatchNorm } from '../nn/batchnorm';
 import { Conv2d, ConvTranspose2d } from '../nn/conv';
-import { Ema, emaWeights, standingStatsPass } from '../nn/ema';
+import { emaWeights, standingStatsPass } from '../nn/ema';
 import type { Fwd } from '../nn/layers';
-import { bceWithLogits } from '../nn/losses';
-import { ParamStore } from '../nn/params';
+import type { Entry } from '../nn/params';
 import type { Rng } from '../rng';
-import { checkCommon, configError, drawLatents, lrelu, minimize, stagesFor } from './common';
-import type { BaseImageConfig, ImageBatch, ImageFamilyModule, ImageModel, StepContext } from './model';
+import { BceGan, checkEmaDecay, type BceGanConfig } from './bce-gan';
+import { checkCommon, configError, lrelu, stagesFor } from './common';
+import type { ImageFamilyModule } from './model';
 
-export interface DcganConfig extends BaseImageConfig {
+export interface DcganConfig extends BceGanConfig {
   /** 32 (the peer) or 64. */
   size: number;
   /** Output channels (3 in the peer). */
@@ -47,12 +46,6 @@ export interface DcganConfig extends BaseImageConfig {
   ngf: number;
   /** D width: channels of D's first layer; doubles towards 4×4. */
   ndf: number;
-  /** Adam learning rate (both nets). */
-  lr: number;
-  /** Adam β1. */
-  beta1: number;
-  /** Adam β2. */
-  beta2: number;
   /** EMA decay of G for sampling; 0 (the peer's behaviour) samples with the live weights. */
   emaDecay: number;
   /** With EMA: sample with batch-norm statistics estimated for the EMA weights (see small-gan's gEmaStats). Absent = false. */
@@ -84,23 +77,16 @@ export function dcganDefaults(data: { size: number; channels: 1 | 3 | 4 }): Dcga
   };
 }
 
-export class Dcgan implements ImageModel {
-  readonly store = new ParamStore();
-  readonly latentDim: number;
-  readonly lossNames = ['d', 'g', 'dReal', 'dFake'];
-  readonly vocabTables = {};
+export class Dcgan extends BceGan<DcganConfig> {
   private readonly gConv: ConvTranspose2d[] = [];
   private readonly gBn: BatchNorm[] = [];
   private readonly dConv: Conv2d[] = [];
   private readonly dBn: (BatchNorm | null)[] = [];
   private readonly dLayers: string[] = [];
-  private adamG?: Adam;
-  private adamD?: Adam;
-  private ema?: Ema;
 
-  constructor(readonly config: DcganConfig) {
+  constructor(config: DcganConfig) {
+    super(config);
     const c = config;
-    this.latentDim = c.latentDim;
     const stages = Math.log2(c.size / 4);
     const torch = c.init === 'torch';
     const noBias = { bias: false, init: torch ? ({ kind: 'torch' } as const) : ({ kind: 'normal', std: 0.02 } as const) };
@@ -128,23 +114,26 @@ export class Dcgan implements ImageModel {
     this.dLayers.push(`D/conv${stages}/`);
   }
 
-  init(rng: Rng, generatorOnly: boolean): this {
-    const s = this.store;
+  protected createGenerator(rng: Rng): void {
     this.gConv.forEach((l, i) => {
-      l.create(s, rng);
-      this.gBn[i]?.create(s, rng);
+      l.create(this.store, rng);
+      this.gBn[i]?.create(this.store, rng);
     });
-    if (generatorOnly) return this;
+  }
+
+  protected createDiscriminator(rng: Rng): void {
     this.dConv.forEach((l, i) => {
-      l.create(s, rng);
-      this.dBn[i]?.create(s, rng);
+      l.create(this.store, rng);
+      this.dBn[i]?.create(this.store, rng);
     });
-    const c = this.config;
-    const adam = { lr: c.lr, beta1: c.beta1, beta2: c.beta2, eps: 1e-8 };
-    this.adamG = new Adam(s, 'G', s.trainable('G/'), adam);
-    this.adamD = new Adam(s, 'D', s.trainable('D/'), adam);
-    if (c.emaDecay > 0) this.ema = new Ema(s, s.trainable('G/'), c.emaDecay, c.emaStats ? s.list({ role: 'state', prefix: 'G/' }) : []);
-    return this;
+  }
+
+  protected dLayerPrefixes(): string[] {
+    return this.dLayers;
+  }
+
+  protected override emaStats(): Entry[] {
+    return this.config.emaStats ? this.store.list({ role: 'state', prefix: 'G/' }) : [];
   }
 
   /** Re-estimates the EMA generator's batch-norm statistics from one train-mode pass over `z` (emaStats only). */
@@ -175,46 +164,6 @@ export class Dcgan implements ImageModel {
     return tf.reshape(h, [-1]) as tf.Tensor1D;
   }
 
-  trainStep(batch: ImageBatch, ctx: StepContext): Record<string, tf.Scalar> {
-    const { adamG, adamD, store } = this;
-    if (!adamG || !adamD) throw new Error('this model was built for sampling only');
-    const n = batch.x.shape[0];
-    const w = (name: string) => store.get(name);
-    const z = drawLatents(ctx.rng, n, this.latentDim);
-    // D step: D(real) and D(fake) as two batches (BN statistics per batch, as in the peer).
-    const fake = tf.tidy(() => this.generator({ w, train: true }, z));
-    let dReal!: tf.Scalar;
-    let dFake!: tf.Scalar;
-    const lossD = minimize(
-      () => {
-        const f: Fwd = { w, train: true, stats: store };
-        const real = this.discriminator(f, batch.x);
-        const fk = this.discriminator(f, fake);
-        dReal = tf.keep(tf.mean(tf.sigmoid(real)));
-        dFake = tf.keep(tf.mean(tf.sigmoid(fk)));
-        return tf.add(bceWithLogits(real, 1), bceWithLogits(fk, 0));
-      },
-      store.trainable('D/', this.dLayers.slice(0, ctx.frozenDLayers)),
-      adamD,
-      ctx.lrScale,
-    );
-    fake.dispose();
-    // G step on the same z (non-saturating loss); G's BN running stats are updated here, once per step.
-    const lossG = minimize(
-      () => bceWithLogits(this.discriminator({ w, train: true, stats: store }, this.generator({ w, train: true, stats: store }, z)), 1),
-      store.trainable('G/'),
-      adamG,
-      ctx.lrScale,
-    );
-    z.dispose();
-    this.ema?.update(ctx.step);
-    return { d: lossD, g: lossG, dReal, dFake };
-  }
-
-  generate(z: tf.Tensor2D): tf.Tensor4D {
-    return tf.tidy(() => this.generator({ w: emaWeights(this.store), train: false }, z));
-  }
-
   latentResponse(): tf.Tensor2D {
     // First filter [4, 4, C, latent] → [latent, 16·C].
     return tf.tidy(() => tf.reshape(tf.transpose(emaWeights(this.store)('G/conv0/w'), [3, 0, 1, 2]), [this.latentDim, -1]) as tf.Tensor2D);
@@ -228,7 +177,7 @@ export const dcgan: ImageFamilyModule<DcganConfig> = {
     checkCommon('dcgan', c);
     stagesFor('dcgan', c.size, SIZES);
     if (!(c.ngf >= 1 && c.ndf >= 1)) throw configError('dcgan', 'ngf and ndf must be positive');
-    if (!(c.emaDecay >= 0 && c.emaDecay < 1)) throw configError('dcgan', 'emaDecay must be in [0, 1)');
+    checkEmaDecay('dcgan', c);
     if (c.init !== undefined && c.init !== 'torch' && c.init !== 'normal') throw configError('dcgan', "init must be 'torch' or 'normal'");
   },
   build: (config, rng, _vocab, opts) => new Dcgan(config).init(rng, opts?.generatorOnly ?? false),

@@ -26,8 +26,6 @@ const FAMILIES: { [F in ImageFamily]: ImageFamilyModule<ImageConfigs[F]> } = {
   vae,
 };
 
-export const IMAGE_FAMILIES = Object.keys(FAMILIES) as ImageFamily[];
-
 export function familyModule(family: ImageFamily): ImageFamilyModule<BaseImageConfig> {
   const m = (FAMILIES as unknown as Record<string, ImageFamilyModule<BaseImageConfig> | undefined>)[family];
   if (!m) throw new AtelierError('bad_request', `Unknown image model family "${family}".`);

@@ -8,17 +8,15 @@
  * of G's weights.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { Adam } from '../nn/adam';
 import { Dense } from '../nn/dense';
-import { Ema, emaWeights } from '../nn/ema';
+import { emaWeights } from '../nn/ema';
 import type { Fwd } from '../nn/layers';
-import { bceWithLogits } from '../nn/losses';
-import { ParamStore } from '../nn/params';
 import type { Rng } from '../rng';
-import { checkCommon, configError, drawLatents, lrelu, minimize } from './common';
-import type { BaseImageConfig, ImageBatch, ImageFamilyModule, ImageModel, StepContext } from './model';
+import { BceGan, checkEmaDecay, type BceGanConfig } from './bce-gan';
+import { checkCommon, configError, lrelu } from './common';
+import type { ImageFamilyModule } from './model';
 
-export interface MlpGanConfig extends BaseImageConfig {
+export interface MlpGanConfig extends BceGanConfig {
   /** Image side (28 by default, whatever the data's size: images are resized). */
   size: number;
   /** 1 by default (data is converted to grey). */
@@ -29,14 +27,6 @@ export interface MlpGanConfig extends BaseImageConfig {
   gHidden: number[];
   /** Hidden widths of D, from the image towards the logit. */
   dHidden: number[];
-  /** Adam learning rate (both nets). */
-  lr: number;
-  /** Adam β1. */
-  beta1: number;
-  /** Adam β2. */
-  beta2: number;
-  /** EMA decay of G for sampling; 0 = live weights. */
-  emaDecay: number;
   /** Images per step. */
   batchSize: number;
   /** Unused by GANs. */
@@ -59,20 +49,13 @@ export function mlpGanDefaults(): MlpGanConfig {
   };
 }
 
-export class MlpGan implements ImageModel {
-  readonly store = new ParamStore();
-  readonly latentDim: number;
-  readonly lossNames = ['d', 'g', 'dReal', 'dFake'];
-  readonly vocabTables = {};
+export class MlpGan extends BceGan<MlpGanConfig> {
   private readonly g: Dense[] = [];
   private readonly d: Dense[] = [];
-  private adamG?: Adam;
-  private adamD?: Adam;
-  private ema?: Ema;
 
-  constructor(readonly config: MlpGanConfig) {
+  constructor(config: MlpGanConfig) {
+    super(config);
     const c = config;
-    this.latentDim = c.latentDim;
     const pixels = c.size * c.size * c.channels;
     const gDims = [c.latentDim, ...c.gHidden, pixels];
     for (let i = 0; i + 1 < gDims.length; i++) this.g.push(new Dense(`G/fc${i}`, gDims[i]!, gDims[i + 1]!, { init: { kind: 'he', slope: 0.2 } }));
@@ -80,17 +63,16 @@ export class MlpGan implements ImageModel {
     for (let i = 0; i + 1 < dDims.length; i++) this.d.push(new Dense(`D/fc${i}`, dDims[i]!, dDims[i + 1]!, { init: { kind: 'he', slope: 0.2 } }));
   }
 
-  init(rng: Rng, generatorOnly: boolean): this {
-    const s = this.store;
-    for (const l of this.g) l.create(s, rng);
-    if (generatorOnly) return this;
-    for (const l of this.d) l.create(s, rng);
-    const c = this.config;
-    const adam = { lr: c.lr, beta1: c.beta1, beta2: c.beta2, eps: 1e-8 };
-    this.adamG = new Adam(s, 'G', s.trainable('G/'), adam);
-    this.adamD = new Adam(s, 'D', s.trainable('D/'), adam);
-    if (c.emaDecay > 0) this.ema = new Ema(s, s.trainable('G/'), c.emaDecay);
-    return this;
+  protected createGenerator(rng: Rng): void {
+    for (const l of this.g) l.create(this.store, rng);
+  }
+
+  protected createDiscriminator(rng: Rng): void {
+    for (const l of this.d) l.create(this.store, rng);
+  }
+
+  protected dLayerPrefixes(): string[] {
+    return this.d.map((l) => `${l.name}/`);
   }
 
   generator(f: Fwd, z: tf.Tensor2D): tf.Tensor4D {
@@ -106,39 +88,6 @@ export class MlpGan implements ImageModel {
     return tf.reshape(h, [-1]) as tf.Tensor1D;
   }
 
-  trainStep(batch: ImageBatch, ctx: StepContext): Record<string, tf.Scalar> {
-    const { adamG, adamD, store } = this;
-    if (!adamG || !adamD) throw new Error('this model was built for sampling only');
-    const n = batch.x.shape[0];
-    const f: Fwd = { w: (name) => store.get(name), train: true };
-    const z = drawLatents(ctx.rng, n, this.latentDim);
-    const fake = tf.tidy(() => this.generator(f, z));
-    let dReal!: tf.Scalar;
-    let dFake!: tf.Scalar;
-    const frozen = this.d.slice(0, ctx.frozenDLayers).map((l) => `${l.name}/`);
-    const lossD = minimize(
-      () => {
-        const real = this.discriminator(f, batch.x);
-        const fk = this.discriminator(f, fake);
-        dReal = tf.keep(tf.mean(tf.sigmoid(real)));
-        dFake = tf.keep(tf.mean(tf.sigmoid(fk)));
-        return tf.add(bceWithLogits(real, 1), bceWithLogits(fk, 0));
-      },
-      store.trainable('D/', frozen),
-      adamD,
-      ctx.lrScale,
-    );
-    fake.dispose();
-    const lossG = minimize(() => bceWithLogits(this.discriminator(f, this.generator(f, z)), 1), store.trainable('G/'), adamG, ctx.lrScale);
-    z.dispose();
-    this.ema?.update(ctx.step);
-    return { d: lossD, g: lossG, dReal, dFake };
-  }
-
-  generate(z: tf.Tensor2D): tf.Tensor4D {
-    return tf.tidy(() => this.generator({ w: emaWeights(this.store), train: false }, z));
-  }
-
   latentResponse(): tf.Tensor2D {
     return tf.tidy(() => tf.clone(emaWeights(this.store)('G/fc0/w')) as tf.Tensor2D);
   }
@@ -151,7 +100,7 @@ export const mlpGan: ImageFamilyModule<MlpGanConfig> = {
     checkCommon('mlpgan', c);
     if (!(Number.isInteger(c.size) && c.size >= 4 && c.size <= 128)) throw configError('mlpgan', 'size must be an integer in 4..128');
     if (![...c.gHidden, ...c.dHidden].every((h) => Number.isInteger(h) && h >= 1)) throw configError('mlpgan', 'hidden widths must be positive integers');
-    if (!(c.emaDecay >= 0 && c.emaDecay < 1)) throw configError('mlpgan', 'emaDecay must be in [0, 1)');
+    checkEmaDecay('mlpgan', c);
   },
   build: (config, rng, _vocab, opts) => new MlpGan(config).init(rng, opts?.generatorOnly ?? false),
 };

@@ -8,10 +8,11 @@
  * "parameters + forward passes + one optimisation step", nanoGPT style.
  */
 import type * as tf from '@tensorflow/tfjs-core';
+import type { ImageFamily } from '../../../shared/families';
 import type { ParamStore } from '../nn/params';
 import type { Rng } from '../rng';
 
-export type ImageFamily = 'mlpgan' | 'dcgan' | 'default' | 'cgan' | 'vae';
+export type { ImageFamily } from '../../../shared/families';
 
 /** Names behind label and tag indices; conditional models size their embedding tables from it. */
 export interface Vocab {

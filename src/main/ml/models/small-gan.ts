@@ -36,7 +36,7 @@ import { ParamStore } from '../nn/params';
 import { bilinearUp2x, blur3 } from '../nn/resample';
 import { SpectralNorm, disposeVectors } from '../nn/spectral-norm';
 import type { Rng } from '../rng';
-import { DIFFAUGMENT_ALL, diffAugment, drawDiffAugment, type DiffAugmentOp } from '../train/diffaugment';
+import { DIFFAUGMENT_ALL, diffAugment, drawDiffAugment, type DiffAugmentOp } from '../nn/diffaugment';
 import { checkCommon, configError, drawLatents, lrelu, minimize, stagesFor } from './common';
 import type { BaseImageConfig, Conditioning, ImageBatch, ImageFamilyModule, ImageModel, StepContext, Vocab } from './model';
 

@@ -30,14 +30,14 @@ import { AtelierError } from '../../../shared/errors';
 import type { ImageConfigs } from '../models';
 import { familyModule } from '../models';
 import type { ImageFamily, ImageModel } from '../models/model';
+import { convertChannels, fromBytes, resizeTo } from '../image';
 import { gram, topEigenvectors } from '../nn/linalg';
 import { assignValues } from '../nn/params';
 import { Rng } from '../rng';
-import { convertChannels, resizeTo } from '../train/batches';
-import { readCheckpoint } from '../train/checkpoint';
+import { readCheckpoint } from '../checkpoint';
 import { conditionTensors, type ConditionRequest } from './condition';
 import { toPixelImages, type PixelImage } from './images';
-import { decodeKeepingContent, findTruncationAnchor, truncateLatent, type TruncationAnchor } from './truncation';
+import { decodeTruncated, findTruncationAnchor, type TruncationAnchor } from './truncation';
 
 export type { ConditionRequest } from './condition';
 export type { PixelImage } from './images';
@@ -146,12 +146,8 @@ class CheckpointGenerator implements Generator {
     const d = this.latentDim;
     const raw = req.latents ? Float32Array.from(req.latents) : new Rng(req.seed).normals(count * d);
     if (raw.length !== count * d) throw new AtelierError('bad_request', `latents must hold count × ${d} values.`);
-    const anchor = psi < 1 ? this.truncationAnchor() : null;
-    const build = (i: number, p: number) => {
-      const z = raw.subarray(i * d, (i + 1) * d);
-      return anchor ? truncateLatent(z, p, anchor.centre) : Float32Array.from(z);
-    };
-    return decodeKeepingContent(count, d, psi, build, (z) => this.decodeLatents(z, req.condition), anchor?.floor ?? 0);
+    const sources = Array.from({ length: count }, (_, i) => ({ z: raw.subarray(i * d, (i + 1) * d), drawn: true }));
+    return decodeTruncated(sources, d, psi, () => this.truncationAnchor(), (z) => this.decodeLatents(z, req.condition));
   }
 
   truncationAnchor(): TruncationAnchor {
@@ -205,7 +201,7 @@ class CheckpointGenerator implements Generator {
       throw new AtelierError('bad_request', 'Each image needs width × height × channels bytes, with 1, 3 or 4 channels.');
     }
     return tf.tidy(() => {
-      let x = tf.tensor4d(Float32Array.from(pixels, (v) => v / 255), [1, h, w, c]);
+      let x = fromBytes(pixels, [1, h, w, c]);
       const side = Math.min(w, h);
       if (w !== h) x = tf.slice(x, [0, Math.floor((h - side) / 2), Math.floor((w - side) / 2), 0], [1, side, side, c]);
       x = convertChannels(resizeTo(x, this.size), this.channels as 1 | 3 | 4);

@@ -211,3 +211,31 @@ export function decodeKeepingContent(
   }
   return { images, latents, psis, empty: content.map((c) => c < EMPTY_CONTENT) };
 }
+
+/** A latent to decode at ψ: one `drawn` from a seed is truncated (and may be drawn again closer to the centre); any other is decoded as it is. */
+export interface LatentSource {
+  z: Float32Array;
+  drawn: boolean;
+}
+
+/**
+ * The one truncation path of the sampler (sampler.ts: sample) and of Create (jobs/sample/run.ts): the
+ * latents of `sources` at ψ, drawn ones moved towards the generator's centre (computed only when one
+ * needs it), `finish(i, z)` applied after truncation (Create's slider offsets), thin images drawn again
+ * (decodeKeepingContent). `dim` is the latent length.
+ */
+export function decodeTruncated(
+  sources: LatentSource[],
+  dim: number,
+  psi: number,
+  anchorOf: () => TruncationAnchor,
+  decode: (latents: Float32Array) => PixelImage[],
+  finish: (i: number, z: Float32Array) => Float32Array = (_, z) => z,
+): KeptImages {
+  const anchor = psi < 1 && sources.some((s) => s.drawn) ? anchorOf() : null;
+  const build = (i: number, p: number) => {
+    const { z, drawn } = sources[i]!;
+    return finish(i, drawn && anchor ? truncateLatent(z, p, anchor.centre) : Float32Array.from(z));
+  };
+  return decodeKeepingContent(sources.length, dim, psi, build, decode, anchor?.floor ?? 0, (i) => sources[i]!.drawn);
+}

@@ -14,13 +14,11 @@
  * cell remembers by default; Jozefowicz et al. 2015), `head/w` [H, V], `head/b` [V].
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { Adam } from '../nn/adam';
 import { Dense } from '../nn/dense';
 import * as init from '../nn/init';
 import type { Fwd } from '../nn/layers';
-import { ParamStore } from '../nn/params';
 import type { Rng } from '../rng';
-import { checkBase, configError, crossEntropy, minimizeClipped, positiveInt, type BaseTextConfig, type TextBatch, type TextFamilyModule, type TextModel } from './model';
+import { NextCharModel, checkBase, configError, positiveInt, type BaseTextConfig, type TextFamilyModule } from './model';
 
 export interface CharLstmConfig extends BaseTextConfig {
   /** Units per LSTM layer (the example's lstmLayerSize). */
@@ -31,17 +29,11 @@ export interface CharLstmConfig extends BaseTextConfig {
 
 const FAMILY = 'charlstm';
 
-class CharLstm implements TextModel {
-  readonly store = new ParamStore();
+class CharLstm extends NextCharModel<CharLstmConfig> {
   readonly head: Dense;
-  private readonly adam?: Adam;
 
-  constructor(
-    readonly config: CharLstmConfig,
-    readonly vocabSize: number,
-    rng: Rng,
-    inference: boolean,
-  ) {
+  constructor(config: CharLstmConfig, vocabSize: number, rng: Rng, inference: boolean) {
+    super(config, vocabSize);
     const { hiddenSize: h, nLayer } = config;
     for (let l = 0; l < nLayer; l++) {
       const inDim = l === 0 ? vocabSize : h;
@@ -53,16 +45,10 @@ class CharLstm implements TextModel {
     }
     this.head = new Dense('head', h, vocabSize);
     this.head.create(this.store, rng);
-    if (!inference) {
-      this.adam = new Adam(this.store, 'lm', this.store.trainable(''), { lr: config.lr, beta1: config.beta1, beta2: config.beta2, eps: 1e-8 });
-    }
+    this.optimise(inference);
   }
 
-  get contextLength(): number {
-    return this.config.contextLength;
-  }
-
-  private forward(f: Fwd, x: tf.Tensor2D): tf.Tensor3D {
+  protected forward(f: Fwd, x: tf.Tensor2D): tf.Tensor3D {
     const [b, t] = x.shape;
     const h = this.config.hiddenSize;
     // [T, B, 4H] input contributions of layer 0 (row lookup = one-hot × W).
@@ -90,16 +76,6 @@ class CharLstm implements TextModel {
     }
     const flat = tf.reshape(tf.transpose(outputs, [1, 0, 2]), [b * t, h]) as tf.Tensor2D;
     return tf.reshape(this.head.apply(f, flat), [b, t, this.vocabSize]);
-  }
-
-  trainStep(batch: TextBatch, lrScale: number): tf.Scalar {
-    if (!this.adam) throw new Error('this model was built for sampling only');
-    const f: Fwd = { w: (n) => this.store.get(n), train: true };
-    return minimizeClipped(() => crossEntropy(this.forward(f, batch.x), batch.y), this.store.trainable(''), this.adam, lrScale, this.config.gradClip);
-  }
-
-  logits(x: tf.Tensor2D): tf.Tensor3D {
-    return tf.tidy(() => this.forward({ w: (n) => this.store.get(n), train: false }, x));
   }
 }
 

@@ -12,13 +12,12 @@
  * Init as GPT-2: N(0, 0.02), residual projections N(0, 0.02/√(2·nLayer)), LayerNorm γ=1 β=0.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { Adam } from '../nn/adam';
 import { Dense } from '../nn/dense';
 import * as init from '../nn/init';
 import type { Fwd } from '../nn/layers';
-import { ParamStore } from '../nn/params';
+import type { ParamStore } from '../nn/params';
 import type { Rng } from '../rng';
-import { checkBase, configError, crossEntropy, minimizeClipped, positiveInt, type BaseTextConfig, type TextBatch, type TextFamilyModule, type TextModel } from './model';
+import { NextCharModel, checkBase, configError, positiveInt, type BaseTextConfig, type TextFamilyModule } from './model';
 
 export interface CharTransformerConfig extends BaseTextConfig {
   /** Transformer blocks. */
@@ -101,33 +100,21 @@ function causalMask(t: number): tf.Tensor2D {
   return tf.tensor2d(m, [t, t]);
 }
 
-class CharTransformer implements TextModel {
-  readonly store = new ParamStore();
+class CharTransformer extends NextCharModel<CharTransformerConfig> {
   readonly blocks: Block[];
-  private readonly adam?: Adam;
 
-  constructor(
-    readonly config: CharTransformerConfig,
-    readonly vocabSize: number,
-    rng: Rng,
-    inference: boolean,
-  ) {
+  constructor(config: CharTransformerConfig, vocabSize: number, rng: Rng, inference: boolean) {
+    super(config, vocabSize);
     const { nEmbd: e, contextLength } = config;
     this.store.add('wte', init.normal(rng, [vocabSize, e], 0.02));
     this.store.add('wpe', init.normal(rng, [contextLength, e], 0.02));
     this.blocks = Array.from({ length: config.nLayer }, (_, i) => new Block(`h${i}`, config));
     for (const block of this.blocks) block.create(this.store, rng);
     addLayerNorm(this.store, 'ln_f', e);
-    if (!inference) {
-      this.adam = new Adam(this.store, 'lm', this.store.trainable(''), { lr: config.lr, beta1: config.beta1, beta2: config.beta2, eps: 1e-8 });
-    }
+    this.optimise(inference);
   }
 
-  get contextLength(): number {
-    return this.config.contextLength;
-  }
-
-  private forward(f: Fwd, idx: tf.Tensor2D): tf.Tensor3D {
+  protected forward(f: Fwd, idx: tf.Tensor2D): tf.Tensor3D {
     const [b, t] = idx.shape;
     if (t > this.config.contextLength) throw new Error(`sequence of ${t} tokens is longer than contextLength ${this.config.contextLength}`);
     const e = this.config.nEmbd;
@@ -138,16 +125,6 @@ class CharTransformer implements TextModel {
     for (const block of this.blocks) x = block.apply(f, x, b, t, mask);
     const logits = tf.matMul(layerNorm(f, 'ln_f', x), f.w('wte') as tf.Tensor2D, false, true);
     return tf.reshape(logits, [b, t, this.vocabSize]);
-  }
-
-  trainStep(batch: TextBatch, lrScale: number): tf.Scalar {
-    if (!this.adam) throw new Error('this model was built for sampling only');
-    const f: Fwd = { w: (n) => this.store.get(n), train: true };
-    return minimizeClipped(() => crossEntropy(this.forward(f, batch.x), batch.y), this.store.trainable(''), this.adam, lrScale, this.config.gradClip);
-  }
-
-  logits(x: tf.Tensor2D): tf.Tensor3D {
-    return tf.tidy(() => this.forward({ w: (n) => this.store.get(n), train: false }, x));
   }
 }
 

@@ -2,7 +2,8 @@
 import { AtelierError } from '../../../shared/errors';
 import { charLstm, type CharLstmConfig } from './char-lstm';
 import { charTransformer, type CharTransformerConfig } from './char-transformer';
-import { TEXT_FAMILIES, type TextFamily, type TextFamilyModule } from './model';
+import { TEXT_FAMILIES, isTextFamily, type TextFamily } from '../../../shared/families';
+import type { TextFamilyModule } from './model';
 
 export interface TextConfigs {
   charlstm: CharLstmConfig;
@@ -13,10 +14,6 @@ const MODULES: { [F in TextFamily]: TextFamilyModule<TextConfigs[F]> } = {
   charlstm: charLstm,
   chartransformer: charTransformer,
 };
-
-export function isTextFamily(name: string): name is TextFamily {
-  return (TEXT_FAMILIES as readonly string[]).includes(name);
-}
 
 export function textFamilyModule<F extends TextFamily>(family: F): TextFamilyModule<TextConfigs[F]> {
   if (!isTextFamily(family)) throw new AtelierError('bad_request', `Unknown text model family "${family}"; use one of ${TEXT_FAMILIES.join(', ')}.`);

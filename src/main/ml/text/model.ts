@@ -9,12 +9,12 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { AtelierError } from '../../../shared/errors';
-import type { Adam } from '../nn/adam';
-import type { Entry, ParamStore } from '../nn/params';
+import { Adam } from '../nn/adam';
+import type { Fwd } from '../nn/layers';
+import { ParamStore, type Entry } from '../nn/params';
 import type { Rng } from '../rng';
 
-export type TextFamily = 'charlstm' | 'chartransformer';
-export const TEXT_FAMILIES: readonly TextFamily[] = ['charlstm', 'chartransformer'];
+export type { TextFamily } from '../../../shared/families';
 
 /** Fields every text family's config has. */
 export interface BaseTextConfig {
@@ -55,6 +55,44 @@ export interface TextFamilyModule<C extends BaseTextConfig = BaseTextConfig> {
   validate(config: C): void;
   /** `inference`: weights only, no optimizer state (sampling). */
   build(config: C, vocabSize: number, rng: Rng, opts?: { inference?: boolean }): TextModel;
+}
+
+/**
+ * What both families share around their forward pass: the ParamStore, one Adam over every tensor
+ * (created by `optimise` once the family made its tensors, so names and draws keep their order), the
+ * clipped cross-entropy step and inference logits.
+ */
+export abstract class NextCharModel<C extends BaseTextConfig> implements TextModel {
+  readonly store = new ParamStore();
+  private adam?: Adam;
+
+  constructor(
+    readonly config: C,
+    readonly vocabSize: number,
+  ) {}
+
+  get contextLength(): number {
+    return this.config.contextLength;
+  }
+
+  /** Logits [B, T, V] for token ids [B, T]. */
+  protected abstract forward(f: Fwd, x: tf.Tensor2D): tf.Tensor3D;
+
+  /** Called by the family's constructor after its tensors exist: a training model gets its optimiser. */
+  protected optimise(inference: boolean): void {
+    const c = this.config;
+    if (!inference) this.adam = new Adam(this.store, 'lm', this.store.trainable(''), { lr: c.lr, beta1: c.beta1, beta2: c.beta2, eps: 1e-8 });
+  }
+
+  trainStep(batch: TextBatch, lrScale: number): tf.Scalar {
+    if (!this.adam) throw new Error('this model was built for sampling only');
+    const f: Fwd = { w: (n) => this.store.get(n), train: true };
+    return minimizeClipped(() => crossEntropy(this.forward(f, batch.x), batch.y), this.store.trainable(''), this.adam, lrScale, this.config.gradClip);
+  }
+
+  logits(x: tf.Tensor2D): tf.Tensor3D {
+    return tf.tidy(() => this.forward({ w: (n) => this.store.get(n), train: false }, x));
+  }
 }
 
 /** Mean cross-entropy of logits [..., V] against int32 targets [...], in nats per token. */

@@ -11,8 +11,9 @@
 import { AtelierError } from '../../../shared/errors';
 import { assignValues } from '../nn/params';
 import { Rng } from '../rng';
-import { readCheckpoint } from '../train/checkpoint';
-import { isTextFamily, textFamilyModule, type TextConfigs } from './families';
+import { readCheckpoint } from '../checkpoint';
+import { isTextFamily } from '../../../shared/families';
+import { textFamilyModule, type TextConfigs } from './families';
 import { generateText, type GenerateRequest } from './generate';
 import type { TextFamily, TextModel } from './model';
 import { CharVocab } from './vocab';

@@ -17,7 +17,7 @@
  * first contextLength tokens, targets the last. Validation reads the held-out stream in consecutive
  * windows (no randomness) and reports the mean cross-entropy per token (nats) and its exp, perplexity.
  *
- * The checkpoint (../train/checkpoint.ts format) carries the weights, the Adam moments and step, the
+ * The checkpoint (../checkpoint.ts format) carries the weights, the Adam moments and step, the
  * config, the step, the character vocabulary (header.vocab.tokens), the RNG state and the split; resume
  * with the same documents continues exactly as an uninterrupted run. With changed documents the split
  * is drawn afresh and new characters map to <unk> (the vocabulary is part of the weights' shape).
@@ -28,8 +28,8 @@ import { AtelierError } from '../../../shared/errors';
 import type { TextCorpusData } from '../data';
 import { assignValues } from '../nn/params';
 import { Rng, type RngState } from '../rng';
-import { encodeCheckpoint, readCheckpoint, writeFileAtomic, type CheckpointHeader, type NamedArray } from '../train/checkpoint';
-import { DivergedError, assertFinite } from '../train/guards';
+import { encodeCheckpoint, readCheckpoint, writeFileAtomic, type CheckpointHeader, type NamedArray } from '../checkpoint';
+import { DivergedError, assertFinite } from '../guards';
 import { textFamilyModule, type TextConfigs } from './families';
 import { generateText, type GenerateRequest } from './generate';
 import type { TextFamily, TextModel } from './model';

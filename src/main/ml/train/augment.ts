@@ -5,10 +5,14 @@
  * single op with bilinear sampling; corners that fall outside are transparent for RGBA images and
  * mirrored otherwise. Colour jitter (brightness, contrast, saturation) touches RGB only.
  * Works on images in [0, 1]; all randomness comes from the caller's Rng. No gradient needed here.
+ * The Datasets preview (datasets/augment.ts) calls this too, so what it shows is what training does.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { AugmentSettings } from '../data';
 import type { Rng } from '../rng';
+
+/** What augmentation draws from: the session's Rng in training, the preview's seeded Rng. */
+type Draws = Pick<Rng, 'next'>;
 
 export function isNoAugment(a: AugmentSettings): boolean {
   return !a.flip && a.rotationDeg === 0 && a.cropFraction >= 1 && a.colorJitter === 0;
@@ -19,7 +23,7 @@ export function isNoAugment(a: AugmentSettings): boolean {
  * (a0 x + a1 y + a2, b0 x + b1 y + b2). Composition (output → input): flip, rotate about the centre,
  * then scale by the crop side s and move the centre to the crop's centre.
  */
-function geometry(rng: Rng, a: AugmentSettings, n: number, size: number): Float32Array {
+function geometry(rng: Draws, a: AugmentSettings, n: number, size: number): Float32Array {
   const rows = new Float32Array(n * 8);
   const mid = (size - 1) / 2;
   for (let i = 0; i < n; i++) {
@@ -40,7 +44,7 @@ function geometry(rng: Rng, a: AugmentSettings, n: number, size: number): Float3
   return rows;
 }
 
-function jitter(rng: Rng, x: tf.Tensor4D, strength: number): tf.Tensor4D {
+function jitter(rng: Draws, x: tf.Tensor4D, strength: number): tf.Tensor4D {
   const n = x.shape[0];
   const draw = (spread: number) => {
     const v = new Float32Array(n);
@@ -61,7 +65,7 @@ function jitter(rng: Rng, x: tf.Tensor4D, strength: number): tf.Tensor4D {
 }
 
 /** Augments a [n, size, size, C] batch in [0, 1]. */
-export function augmentBatch(x: tf.Tensor4D, a: AugmentSettings, rng: Rng): tf.Tensor4D {
+export function augmentBatch(x: tf.Tensor4D, a: AugmentSettings, rng: Draws): tf.Tensor4D {
   if (isNoAugment(a)) return tf.clone(x);
   return tf.tidy(() => {
     const [n, size, , c] = x.shape;

@@ -1,11 +1,12 @@
 /**
  * From ImageTensorData to training batches: epoch order, held-out split, vocabulary mapping,
- * user augmentation, resizing and channel conversion to what the model was configured for.
+ * user augmentation, resizing and channel conversion (../image.ts) to what the model was configured for.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { AtelierError } from '../../../shared/errors';
 import type { AugmentSettings, ImageTensorData } from '../data';
 import type { Conditioning, ImageBatch, Vocab } from '../models/model';
+import { convertChannels, resizeTo } from '../image';
 import type { Rng } from '../rng';
 import { augmentBatch } from './augment';
 
@@ -58,40 +59,6 @@ export function validateImageData(data: ImageTensorData): void {
 export function mergeVocab(data: ImageTensorData, base?: Vocab): Vocab {
   const merge = (old: string[] = [], add: string[] = []) => [...old, ...add.filter((n) => !old.includes(n))];
   return { labelNames: merge(base?.labelNames, data.labelNames), tagNames: merge(base?.tagNames, data.tagNames) };
-}
-
-/** Converts [n, s, s, from] in [0, 1] to `to` channels (RGBA → RGB/grey composites over white). */
-export function convertChannels(x: tf.Tensor4D, to: 1 | 3 | 4): tf.Tensor4D {
-  const from = x.shape[3];
-  if (from === to) return x;
-  return tf.tidy(() => {
-    let rgb: tf.Tensor4D;
-    if (from === 4) {
-      const [c, a] = tf.split(x, [3, 1], 3) as [tf.Tensor4D, tf.Tensor4D];
-      rgb = tf.add(tf.mul(c, a), tf.sub(1, a));
-    } else if (from === 1) {
-      rgb = tf.tile(x, [1, 1, 1, 3]);
-    } else {
-      rgb = x;
-    }
-    if (to === 3) return rgb;
-    if (to === 1) return tf.sum(tf.mul(rgb, tf.tensor1d([0.299, 0.587, 0.114])), 3, true) as tf.Tensor4D;
-    const alpha = from === 4 ? tf.slice(x, [0, 0, 0, 3], [-1, -1, -1, 1]) : tf.onesLike(tf.slice(x, [0, 0, 0, 0], [-1, -1, -1, 1]));
-    return tf.concat([rgb, alpha], 3);
-  });
-}
-
-/** Resizes square images: integer-factor box filter first (no aliasing), then bilinear to the exact side. */
-export function resizeTo(x: tf.Tensor4D, size: number): tf.Tensor4D {
-  const s = x.shape[1];
-  if (s === size) return x;
-  return tf.tidy(() => {
-    let y = x;
-    const factor = Math.floor(s / size);
-    if (factor >= 2) y = tf.avgPool(y, factor, factor, 'valid');
-    if (y.shape[1] !== size) y = tf.image.resizeBilinear(y, [size, size], false, true);
-    return y;
-  });
 }
 
 /** Prepares batches from the data for a model of a given size/channels and vocabulary. */

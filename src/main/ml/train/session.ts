@@ -28,7 +28,7 @@
  *   label (or tag) per row.
  * - evaluateLosses(): held-out metrics where the family has them (VAE: heldOutMse, heldOutKl); {} otherwise.
  *   heldOutReconstructionMse() is the first of those, or null.
- * - saveCheckpoint(path): snapshot taken synchronously at call time, written atomically (see checkpoint.ts).
+ * - saveCheckpoint(path): snapshot taken synchronously at call time, written atomically (see ../checkpoint.ts).
  * - useParallel(runner): data-parallel training (ml/parallel/step.ts): from then on each step is split
  *   across worker threads holding copies of the model (replicaState()), which compute the step one
  *   worker would on the whole batch; every checkpoint first checks that they all hold the same weights.
@@ -51,8 +51,8 @@ import type { ReplicaState, StepRunner } from '../parallel/step';
 import { gridConditioning } from '../sample/condition';
 import { tileGrid, toPixelImages, type PixelImage } from '../sample/images';
 import { BatchOrder, ImageSource, disposeBatch, mergeVocab, splitHeldOut, validateImageData } from './batches';
-import { encodeCheckpoint, readCheckpoint, writeFileAtomic, type Checkpoint, type NamedArray } from './checkpoint';
-import { DivergedError, assertFinite } from './guards';
+import { encodeCheckpoint, readCheckpoint, writeFileAtomic, type Checkpoint, type NamedArray } from '../checkpoint';
+import { DivergedError, assertFinite } from '../guards';
 
 export interface FineTuneOptions {
   /** Checkpoint to start from. */

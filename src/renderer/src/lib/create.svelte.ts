@@ -1,15 +1,15 @@
 import type { GalleryItem, Generation, ModelInfo, PromptHistoryEntry } from '../../../shared/contract';
 import { parsePrompt, type ParsedPrompt } from '../../../shared/prompt';
 import { isConditionalFamily } from '../../../shared/conditioning';
+import { isTextFamily } from '../../../shared/families';
 import { api, errorMessage } from './api';
 import { toasts } from './toasts.svelte';
 import { resultCaption, type Caption, type ResultOrigin } from './create-captions';
 
 export const SLIDERS = 4;
 
-/** Families that write text rather than draw images (Create switches to its text mode for them). */
-export const TEXT_FAMILIES: readonly string[] = ['charlstm', 'chartransformer'];
-export const isTextModel = (m: ModelInfo | undefined): boolean => !!m && TEXT_FAMILIES.includes(m.family);
+/** Whether a model writes text rather than draws images (Create switches to its text mode for it). */
+export const isTextModel = (m: ModelInfo | undefined): boolean => !!m && isTextFamily(m.family);
 
 /** Where new images come from: fresh seeds, variations of one image, or frames between two. */
 export type CreateMode = 'sample' | 'variation' | 'interpolate';

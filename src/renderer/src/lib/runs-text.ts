@@ -3,8 +3,7 @@
  * Pure (no Svelte, no DOM), so unit tests import it directly.
  */
 import { FAMILY_LABELS } from '../../../shared/run-format';
-
-export type TextFamily = 'charlstm' | 'chartransformer';
+import type { TextFamily } from '../../../shared/families';
 
 export const TEXT_FAMILY_INFO: Record<TextFamily, { label: string; hint: string }> = {
   charlstm: {

@@ -5,7 +5,7 @@ import { chooseWorkers, resolveWorkers, startDataParallel, type ParallelGroup } 
 import { familyModule, type ImageFamily } from '../../../../src/main/ml/models';
 import { shareProblem } from '../../../../src/main/ml/parallel/step';
 import { Rng } from '../../../../src/main/ml/rng';
-import { readCheckpoint, type Checkpoint } from '../../../../src/main/ml/train/checkpoint';
+import { readCheckpoint, type Checkpoint } from '../../../../src/main/ml/checkpoint';
 import { TrainingSession } from '../../../../src/main/ml/train/session';
 import { TINY, blobs, tmpDir } from '../../ml/train/helpers';
 

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { IMAGE_FAMILIES, familyModule } from '../../../../src/main/ml/models';
+import { IMAGE_FAMILIES } from '../../../../src/shared/families';
+import { familyModule } from '../../../../src/main/ml/models';
 import { TrainingSession } from '../../../../src/main/ml/train/session';
 import { FAMILIES, TINY, allFinite, blobs, useTestBackend } from '../train/helpers';
 
@@ -11,6 +12,7 @@ beforeAll(async () => {
 describe('image model families', () => {
   it('registers the five families', () => {
     expect([...IMAGE_FAMILIES].sort()).toEqual([...FAMILIES].sort());
+    for (const family of IMAGE_FAMILIES) expect(familyModule(family).family).toBe(family);
   });
 
   it('presets follow the papers', () => {

@@ -7,7 +7,7 @@ import { gram, topEigenvectors } from '../../../../src/main/ml/nn/linalg';
 import { ParamStore } from '../../../../src/main/ml/nn/params';
 import { SpectralNorm, disposeVectors } from '../../../../src/main/ml/nn/spectral-norm';
 import { Rng } from '../../../../src/main/ml/rng';
-import { diffAugment, drawDiffAugment } from '../../../../src/main/ml/train/diffaugment';
+import { diffAugment, drawDiffAugment } from '../../../../src/main/ml/nn/diffaugment';
 import { SMALL_GAN_LEGACY, mbstdGroupFor, minibatchStd } from '../../../../src/main/ml/models/small-gan';
 
 beforeAll(async () => {

@@ -3,7 +3,8 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadGenerator, type Generator } from '../../../../src/main/ml/sample/sampler';
-import { truncateLatent } from '../../../../src/main/ml/sample/truncation';
+import { encodeLatent, planSource } from '../../../../src/main/ml/sample/latents';
+import { decodeTruncated, truncateLatent } from '../../../../src/main/ml/sample/truncation';
 import { TrainingSession } from '../../../../src/main/ml/train/session';
 import type { ImageFamily } from '../../../../src/main/ml/models';
 import { TINY, blobs, tmpDir, useTestBackend } from '../train/helpers';
@@ -98,6 +99,26 @@ describe('Generator', () => {
       expect(() => g.sample({ seed: 1, count: 2, latents: new Float32Array(5) })).toThrow(/latents/);
       expect(() => g.sample({ seed: 1, count: 0 })).toThrow();
       expect(() => g.sample({ seed: 1, count: 1, truncation: 1.5 })).toThrow(/truncation/);
+    });
+  });
+
+  it('Create’s plans take the sampler’s one truncation path: a drawn plan is what sample() draws; a stored latent is kept', async () => {
+    await withGenerator(files.default!, (g) => {
+      const d = g.latentDim;
+      const decode = (z: Float32Array) => g.decodeLatents(z);
+      for (const psi of [1, 0.6, 0.3]) {
+        for (const seed of [3, 40]) {
+          const viaSampler = g.sample({ seed, count: 1, truncation: psi });
+          const viaPlan = decodeTruncated([planSource({ mode: 'sample', seed }, d)], d, psi, () => g.truncationAnchor(), decode);
+          expect(viaPlan.latents).toEqual(viaSampler.latents);
+          expect(viaPlan.psis).toEqual(viaSampler.psis);
+          expect(viaPlan.images[0]!.pixels).toEqual(viaSampler.images[0]!.pixels);
+        }
+      }
+      const stored = g.sample({ seed: 5, count: 1 }).latents;
+      const kept = decodeTruncated([planSource({ mode: 'latent', latent: encodeLatent(stored) }, d)], d, 0.3, () => g.truncationAnchor(), decode);
+      expect(kept.latents).toEqual(stored);
+      expect(kept.psis).toEqual([0.3]);
     });
   });
 

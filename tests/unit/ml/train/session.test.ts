@@ -3,10 +3,10 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TrainingSession } from '../../../../src/main/ml/train/session';
-import { encodeCheckpoint, readCheckpoint, writeFileAtomic } from '../../../../src/main/ml/train/checkpoint';
+import { encodeCheckpoint, readCheckpoint, writeFileAtomic } from '../../../../src/main/ml/checkpoint';
 import { loadGenerator } from '../../../../src/main/ml/sample/sampler';
 import { SMALL_GAN_LEGACY } from '../../../../src/main/ml/models/small-gan';
-import { DivergedError } from '../../../../src/main/ml/train/guards';
+import { DivergedError } from '../../../../src/main/ml/guards';
 import { FAMILIES, TINY, allFinite, blobs, tmpDir, useTestBackend } from './helpers';
 
 let dir: string;

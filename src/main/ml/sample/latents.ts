@@ -1,10 +1,26 @@
 /**
  * Latents for Create, from what the catalog stores about each image. Pure functions of their inputs
  * (seeded Rng, float32 arithmetic in a fixed order), so the same plan gives the same latent bit for bit.
+ * Truncation is not done here: the plan's latent goes through the one truncation path of the sampler
+ * and Create (truncation.ts: decodeTruncated), then slider offsets are added (steer).
  */
-import { Rng } from '../../ml/rng';
-import { truncateLatent } from '../../ml/sample/truncation';
-import type { LatentPlan } from './messages';
+import { Rng } from '../rng';
+import type { ConditionRequest } from './condition';
+import type { LatentSource } from './truncation';
+
+/**
+ * What one image of a request is made from. Latents are built in the worker (they need the model's
+ * latent size and directions) from exactly these fields, which are also what the catalog stores.
+ */
+export type LatentPlan =
+  /** N(0, I) drawn from `seed` (image i of a batch uses seed + i), truncated towards the model's centre at ψ < 1. */
+  | { mode: 'sample'; seed: number }
+  /** √(1−s²) · base + s · N(0, I) from `seed`: a variation of a stored latent. */
+  | { mode: 'variation'; seed: number; base: string; strength: number }
+  /** Spherical interpolation between two stored latents at t ∈ [0, 1]. */
+  | { mode: 'interpolate'; from: string; to: string; t: number }
+  /** A stored latent as is (reproducing a generation). */
+  | { mode: 'latent'; latent: string };
 
 export function encodeLatent(v: Float32Array): string {
   return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
@@ -45,52 +61,46 @@ function slerp(a: Float32Array, b: Float32Array, t: number): Float32Array {
 }
 
 /**
- * The latent of one image. `directions` holds k unit vectors (k·dim values) and `offsets` the slider
- * positions along them. A drawn latent at ψ < 1 moves towards `centre`, the model's truncation centre
- * (ml/sample/truncation.ts: the one truncation of the sampler and of Create).
+ * The latent a plan decodes from, before truncation. Only a drawn latent ('sample') is truncated and may
+ * be drawn again closer to the centre; every mode but a stored latent reproduced as is is `steered`.
  */
-export function buildLatent(plan: LatentPlan, dim: number, truncation: number, directions: Float32Array | null, offsets: number[], centre: Float32Array | null = null): Float32Array {
-  let z: Float32Array;
+export function planSource(plan: LatentPlan, dim: number): LatentSource & { steered: boolean } {
   switch (plan.mode) {
-    case 'sample': {
-      z = new Rng(plan.seed).normals(dim);
-      if (truncation < 1) {
-        if (!centre) throw new Error('A truncated latent needs the model\'s truncation centre.');
-        z = truncateLatent(z, truncation, centre);
-      }
-      break;
-    }
+    case 'sample':
+      return { z: new Rng(plan.seed).normals(dim), drawn: true, steered: true };
     case 'variation': {
       const base = decodeLatent(plan.base, dim);
       const noise = new Rng(plan.seed).normals(dim);
       const s = plan.strength;
       const keep = Math.sqrt(Math.max(0, 1 - s * s));
-      z = new Float32Array(dim);
+      const z = new Float32Array(dim);
       for (let i = 0; i < dim; i++) z[i] = keep * base[i]! + s * noise[i]!;
-      break;
+      return { z, drawn: false, steered: true };
     }
     case 'interpolate':
-      z = slerp(decodeLatent(plan.from, dim), decodeLatent(plan.to, dim), plan.t);
-      break;
+      return { z: slerp(decodeLatent(plan.from, dim), decodeLatent(plan.to, dim), plan.t), drawn: false, steered: true };
     case 'latent':
-      return decodeLatent(plan.latent, dim);
+      return { z: decodeLatent(plan.latent, dim), drawn: false, steered: false };
   }
-  if (directions && offsets.some((o) => o !== 0)) {
-    for (let k = 0; k < offsets.length; k++) {
-      const o = offsets[k]!;
-      if (o === 0) continue;
-      for (let i = 0; i < dim; i++) z[i] = z[i]! + o * directions[k * dim + i]!;
-    }
+}
+
+/**
+ * Moves z (in place) along the sliders: `directions` holds k unit vectors (k·dim values) and `offsets`
+ * the slider positions along them.
+ */
+export function steer(z: Float32Array, directions: Float32Array | null, offsets: number[]): Float32Array {
+  if (!directions || !offsets.some((o) => o !== 0)) return z;
+  const dim = z.length;
+  for (let k = 0; k < offsets.length; k++) {
+    const o = offsets[k]!;
+    if (o === 0) continue;
+    for (let i = 0; i < dim; i++) z[i] = z[i]! + o * directions[k * dim + i]!;
   }
   return z;
 }
 
 /** Linear blend of two conditions' weights (interpolation frames move from one prompt to the other). */
-export function blendCondition(
-  a: { labels?: Record<string, number>; tags?: Record<string, number> },
-  b: { labels?: Record<string, number>; tags?: Record<string, number> },
-  t: number,
-): { labels?: Record<string, number>; tags?: Record<string, number> } {
+export function blendCondition(a: ConditionRequest, b: ConditionRequest, t: number): ConditionRequest {
   const mix = (x: Record<string, number> = {}, y: Record<string, number> = {}) => {
     const out: Record<string, number> = {};
     for (const k of new Set([...Object.keys(x), ...Object.keys(y)])) {

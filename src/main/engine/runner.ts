@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Db } from '../catalog/db';
 import { getJob, heartbeatJob, insertJob, setJobStatus, updateJobProgress, type JobStatus } from '../catalog/jobs';
-import type { EventBus } from '../service/events';
+import type { EventBus } from './events';
 import { AtelierError } from '../../shared/errors';
 import type { ControlAction, WorkerMessage } from './protocol';
 import { workerEntry } from './worker-entry';

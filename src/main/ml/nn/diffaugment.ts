@@ -15,6 +15,9 @@
  *
  * Translation and cutout together are one gather from the image with an extra zero row; its gradient is
  * the inverse gather (the map is injective), via customGrad, so no scatter kernel is needed on any backend.
+ *
+ * It lives with the layers, not with training: it is a differentiable op inside a model's step (G learns
+ * through it; small-gan.ts calls it), unlike the user augmentation (train/augment.ts) of the data itself.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { currentShard, ownRows } from '../parallel/shard';

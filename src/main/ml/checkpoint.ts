@@ -15,12 +15,12 @@
  * what is read, and that a truncated, corrupt or foreign file fails with a plain AtelierError.
  * Writes are atomic: temp file in the same folder, fsync, rename, fsync the folder.
  */
-import { writeFileAtomic as writeFileAtomicFs } from '../../files/atomic';
+import { writeFileAtomic as writeFileAtomicFs } from '../files/atomic';
 import { createHash } from 'node:crypto';
 import { endianness } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { AtelierError } from '../../../shared/errors';
+import { AtelierError } from '../../shared/errors';
 
 export const CHECKPOINT_MAGIC = 'ATLRCKPT';
 export const CHECKPOINT_VERSION = 1;

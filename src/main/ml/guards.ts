@@ -3,7 +3,7 @@
  * DivergedError. The session is then poisoned (its weights may already hold the bad update), so it
  * refuses further steps and checkpoints: the last good checkpoint on disk is never overwritten.
  */
-import { AtelierError } from '../../../shared/errors';
+import { AtelierError } from '../../shared/errors';
 
 export class DivergedError extends AtelierError {
   constructor(
