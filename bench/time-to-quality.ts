@@ -19,7 +19,7 @@ import sharp from 'sharp';
 import { startDataParallel } from '../src/main/jobs/train/parallel';
 import { initBackend, wasmThreadsPerWorker, type BackendReport } from '../src/main/ml/backend';
 import type { ImageTensorData } from '../src/main/ml/data';
-import { loadGenerator } from '../src/main/ml/sample/sampler';
+import { loadSampler } from '../src/main/ml/sample/sampler';
 import { TrainingSession } from '../src/main/ml/train/session';
 
 const args = process.argv.slice(2);
@@ -81,7 +81,7 @@ async function curve(data: ImageTensorData, real: string, workers: number, repor
       }
       const ckpt = path.join(out, `w${workers}-step${session.step}.ckpt`);
       await session.saveCheckpoint(ckpt);
-      const gen = await loadGenerator(ckpt);
+      const gen = await loadSampler(ckpt);
       const dir = path.join(out, `w${workers}-step${session.step}`);
       await writePngs(gen.sample({ seed: 12345, count: samples }).images, dir);
       gen.dispose();

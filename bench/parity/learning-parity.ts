@@ -20,7 +20,7 @@ import sharp from 'sharp';
 import { initBackend } from '../../src/main/ml/backend';
 import type { ImageTensorData } from '../../src/main/ml/data';
 import type { ImageFamily } from '../../src/main/ml/models/model';
-import { loadGenerator } from '../../src/main/ml/sample/sampler';
+import { loadSampler } from '../../src/main/ml/sample/sampler';
 import { TrainingSession } from '../../src/main/ml/train/session';
 
 const args = process.argv.slice(2);
@@ -63,7 +63,7 @@ async function load(dir: string): Promise<ImageTensorData> {
 
 async function writeSamples(ckpt: string, dir: string): Promise<void> {
   fs.mkdirSync(dir, { recursive: true });
-  const gen = await loadGenerator(ckpt);
+  const gen = await loadSampler(ckpt);
   const { images } = gen.sample({ seed: 12345, count: samples });
   await Promise.all(images.map((im, i) => sharp(Buffer.from(im.pixels), { raw: { width: im.width, height: im.height, channels: im.channels as 3 } }).png().toFile(path.join(dir, `${String(i).padStart(4, '0')}.png`))));
   gen.dispose();
@@ -97,7 +97,7 @@ async function main(): Promise<void> {
 
   const report = await initBackend('wasm', { threads: 1 });
   const config = { ...(family === 'dcgan' ? { init } : {}), ...JSON.parse(flag('config', '{}')!) };
-  const session = await TrainingSession.create({ family, data, seed, batchSize: batch, config: config as never });
+  const session = await TrainingSession.create({ family, data, seed, batchSize: batch, config });
   const t0 = performance.now();
   const minutes = Number(flag('minutes', '0'));
   // A time box (--minutes) when given, else --steps.

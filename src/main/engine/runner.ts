@@ -22,7 +22,7 @@ export interface JobSpec {
   jobId?: number;
   /**
    * Run the job on this port instead of a new worker thread (a warm worker shared by jobs, e.g. the
-   * sampler's: jobs/sample/warm.ts). It behaves like a Worker of its own: 'exit' once the job ended,
+   * sampler's: jobs/generate/warm.ts). It behaves like a Worker of its own: 'exit' once the job ended,
    * and terminate() ends it.
    */
   port?: JobPort;

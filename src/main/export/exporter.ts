@@ -83,7 +83,7 @@ function csvField(v: unknown): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** The sampling settings a text generation recorded (see jobs/text-sample/start.ts). */
+/** The sampling settings a text generation recorded (see jobs/text-generate/start.ts). */
 function textRequest(g: GenerationSource): { temperature?: number; topK?: number; maxLength?: number; index?: number } {
   return (g.provenance.params.request ?? {}) as { temperature?: number; topK?: number; maxLength?: number; index?: number };
 }

@@ -10,17 +10,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { initBackend, type BackendName, type BackendReport } from '../ml/backend';
 import { TrainingSession } from '../ml/train/session';
-import { loadGenerator } from '../ml/sample/sampler';
+import { loadSampler } from '../ml/sample/sampler';
 import type { ImageTensorData } from '../ml/data';
 import { Rng } from '../ml/rng';
 import { appRoot, resourcesDir } from '../files/app-root';
 import { chooseWorkers, startDataParallel } from './train/parallel';
 import { encodePng } from '../files/png';
 import { Worker } from 'node:worker_threads';
-import { WarmSampler } from './sample/warm';
+import { WarmSampler } from './generate/warm';
 import { workerEntry } from '../engine/worker-entry';
 import type { JobPort } from '../engine/runner';
-import type { SampleMessage, SampleWorkerData } from './sample/messages';
+import type { GenerateMessage, GenerateWorkerData } from './generate/messages';
 
 export interface BenchOptions {
   backend?: BackendName;
@@ -94,7 +94,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResult> {
     const file = path.join(tmp, 'default64.ckpt');
     await s.saveCheckpoint(file);
     s.dispose();
-    const gen = await loadGenerator(file);
+    const gen = await loadSampler(file);
     gen.sample({ seed: 1, count: 8 }); // warm-up: operators and buffers
     const t0 = performance.now();
     gen.sample({ seed: 7, count: 64 });
@@ -225,7 +225,7 @@ export async function runSampleLatencyBench(opts: { backend?: BackendName; log?:
       await s.saveCheckpoint(file);
       s.dispose();
     }
-    const data = (seed: number): SampleWorkerData => ({
+    const data = (seed: number): GenerateWorkerData => ({
       checkpointPath: file,
       backend: opts.backend,
       truncation: 1,
@@ -241,7 +241,7 @@ export async function runSampleLatencyBench(opts: { backend?: BackendName; log?:
     const hot = await timeImages(warm.port(data(101)), t0);
     log(`create, warm (same model again): first image ${hot.first.toFixed(0)} ms, 16 images ${hot.all.toFixed(0)} ms`);
     await warm.kill();
-    const entry = workerEntry('sample');
+    const entry = workerEntry('generate');
     t0 = performance.now();
     const one = await timeImages(new Worker(entry.file, { workerData: data(201), argv: entry.argv }), t0);
     log(`create, one-off worker (before): first image ${one.first.toFixed(0)} ms, 16 images ${one.all.toFixed(0)} ms`);
@@ -265,7 +265,7 @@ function timeImages(port: JobPort | Worker, t0: number): Promise<{ first: number
     let first = -1;
     let chain = Promise.resolve();
     (port as JobPort).on('message', (m) => {
-      const msg = m as SampleMessage | { type: 'result' } | { type: 'error'; message: string };
+      const msg = m as GenerateMessage | { type: 'result' } | { type: 'error'; message: string };
       if (msg.type === 'images') {
         chain = chain.then(async () => {
           for (const im of msg.images) {

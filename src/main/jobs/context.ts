@@ -1,7 +1,7 @@
 import type { EngineContext } from '../engine/context';
 import type { RunPhase } from '../../shared/contract';
-import type { GenerateJobState } from './sample/start';
-import type { WarmSampler } from './sample/warm';
+import type { GenerateJobState } from './generate/start';
+import type { WarmSampler } from './generate/warm';
 
 /**
  * The engine context with what the job kinds keep per engine. It lives here, not in module-level maps,
@@ -12,7 +12,7 @@ export interface JobsContext extends EngineContext {
   runPhases: Map<number, RunPhase>;
   /** This process's generate jobs and what each made so far (generate.wait reads them). */
   generateJobs: Map<number, GenerateJobState>;
-  /** The warm sampler workers, one per backend choice (sample/warm.ts); ended when the service closes. */
+  /** The warm sampler workers, one per backend choice (generate/warm.ts); ended when the service closes. */
   warmSamplers: Map<string, WarmSampler>;
 }
 

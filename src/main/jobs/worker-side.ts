@@ -69,3 +69,16 @@ export class JobChannel<TData = unknown> {
     parentPort!.unref();
   }
 }
+
+/**
+ * A worker that runs one job and ends (generate, text-generate): the job's result, 'cancelled' when it
+ * was asked to cancel, or its error.
+ */
+export async function runOneJob<TData>(channel: JobChannel<TData>, run: () => Promise<unknown>): Promise<void> {
+  try {
+    const result = await run();
+    channel.finish(result, channel.endRequested === 'cancel' ? 'cancelled' : 'done');
+  } catch (err) {
+    channel.fail(err);
+  }
+}

@@ -299,3 +299,8 @@ export async function initBackend(preference?: BackendName, options: InitBackend
   // cpu is pure JavaScript and cannot be unavailable; this is only reachable if tfjs itself is broken.
   throw new AtelierError('internal', 'No tfjs backend could be initialised.', { skipped });
 }
+
+/** initBackend for a choice as jobs carry it: a backend's name, or 'auto' / absent for the usual order. */
+export function initChosenBackend(choice: string | undefined, options: InitBackendOptions = {}): Promise<BackendReport> {
+  return initBackend(choice && choice !== 'auto' ? (choice as BackendName) : undefined, options);
+}

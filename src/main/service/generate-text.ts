@@ -1,7 +1,7 @@
 import type { Handlers } from './handlers';
 import type { ServiceContext } from './context';
 import { getProject } from '../catalog/projects';
-import { generateTexts, suggestTexts } from '../jobs/text-sample/start';
+import { generateTexts, suggestTexts } from '../jobs/text-generate/start';
 
 export function generateTextHandlers(ctx: ServiceContext): Pick<Handlers, 'generate.text' | 'text.suggest'> {
   return {

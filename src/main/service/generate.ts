@@ -2,7 +2,7 @@ import type { Handlers } from './handlers';
 import type { ServiceContext } from './context';
 import { getProject } from '../catalog/projects';
 import { listPrompts } from '../catalog/prompts';
-import { cancelGenerate, prepareGenerate, reproduceGeneration, startGenerate, waitGenerate } from '../jobs/sample/start';
+import { cancelGenerate, prepareGenerate, reproduceGeneration, startGenerate, waitGenerate } from '../jobs/generate/start';
 
 export function generateHandlers(ctx: ServiceContext): Pick<Handlers, 'generate.start' | 'generate.prepare' | 'generate.wait' | 'generate.cancel' | 'generate.reproduce' | 'prompts.history'> {
   return {

@@ -7,7 +7,7 @@ import { sweepInterruptedJobs } from '../catalog/jobs';
 import { JobRunner } from '../engine/runner';
 import { EventBus } from '../engine/events';
 import { newJobsState } from '../jobs/context';
-import { closeWarmSamplers } from '../jobs/sample/warm';
+import { closeWarmSamplers } from '../jobs/generate/warm';
 import type { DesktopBridge, ServiceContext } from './context';
 import type { Handlers } from './handlers';
 import { appHandlers } from './app';

@@ -4,7 +4,7 @@ import { Id } from './common';
 import { BACKEND_CHOICES } from './runs';
 import { Seed } from './generate';
 
-/** Limits of the text sampler (src/main/ml/text/generate.ts), repeated here so the contract says them. */
+/** Limits of the text sampler (src/main/ml/text/sampler.ts), repeated here so the contract says them. */
 export const MAX_TEXT_COUNT = 256;
 export const MAX_TEXT_LENGTH = 2000;
 export const MAX_TEXT_TEMPERATURE = 10;

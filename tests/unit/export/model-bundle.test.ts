@@ -7,7 +7,7 @@ import { tempDir } from '../support/tmp';
 import { listFiles } from './fixtures';
 import { initBackend } from '../../../src/main/ml/backend';
 import { TrainingSession } from '../../../src/main/ml/train/session';
-import { loadGenerator } from '../../../src/main/ml/sample/sampler';
+import { loadSampler } from '../../../src/main/ml/sample/sampler';
 import { readCheckpoint } from '../../../src/main/ml/checkpoint';
 import { Rng } from '../../../src/main/ml/rng';
 import { createService } from '../../../src/main/service';
@@ -102,8 +102,8 @@ describe('model export and import', () => {
     expect(row).toMatchObject({ source: 'imported', project_id: null, sha256: origin.sha256 });
     expect(JSON.parse(row.meta_json)).toMatchObject({ attribution: 'Dots by the test suite, CC0', size: 16, channels: 1, labels: [], tags: [] });
 
-    const a = await loadGenerator(origin.ckptPath);
-    const b = await loadGenerator(path.join(freshDir, row.file));
+    const a = await loadSampler(origin.ckptPath);
+    const b = await loadSampler(path.join(freshDir, row.file));
     const sa = a.sample({ seed: 42, count: 3 });
     const sb = b.sample({ seed: 42, count: 3 });
     expect(sb.images.length).toBe(3);

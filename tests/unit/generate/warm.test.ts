@@ -1,5 +1,5 @@
 /**
- * The warm sampler (jobs/sample/warm.ts + host.ts): one thread keeps loaded models between requests,
+ * The warm sampler (jobs/generate/warm.ts + host.ts): one thread keeps loaded models between requests,
  * streams the first image on its own, runs the copy check after the images, and still behaves like a
  * job per request (catalog row, cancel) — with the same pixels as a worker started for one request.
  */
@@ -8,11 +8,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createService, type Service } from '../../../src/main/service';
-import { warmSamplerPort } from '../../../src/main/jobs/sample/warm';
-import { MAX_GENERATORS } from '../../../src/main/jobs/sample/host';
+import { warmSamplerPort } from '../../../src/main/jobs/generate/warm';
+import { MAX_SAMPLERS } from '../../../src/main/jobs/generate/host';
 import { getDatasetSettings, listTrainingItems } from '../../../src/main/catalog/datasets';
 import { getJob } from '../../../src/main/catalog/jobs';
-import type { SampleMessage, SampleWorkerData } from '../../../src/main/jobs/sample/messages';
+import type { GenerateMessage, GenerateWorkerData } from '../../../src/main/jobs/generate/messages';
 import type { JobOutcome } from '../../../src/main/engine/runner';
 import { seedSampleProject } from '../support/sample-dataset';
 import { makeCheckpoint, setupModel } from './helpers';
@@ -34,7 +34,7 @@ afterAll(async () => {
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-function request(file: string, seed: number, count: number, extra: Partial<SampleWorkerData> = {}): SampleWorkerData {
+function request(file: string, seed: number, count: number, extra: Partial<GenerateWorkerData> = {}): GenerateWorkerData {
   return {
     checkpointPath: file,
     backend: 'wasm',
@@ -46,25 +46,25 @@ function request(file: string, seed: number, count: number, extra: Partial<Sampl
   };
 }
 
-async function run(data: SampleWorkerData, opts: { warm?: boolean; onMessage?: (m: SampleMessage, cancel: () => void) => void } = {}): Promise<{ msgs: SampleMessage[]; outcome: JobOutcome; jobId: number }> {
-  const msgs: SampleMessage[] = [];
+async function run(data: GenerateWorkerData, opts: { warm?: boolean; onMessage?: (m: GenerateMessage, cancel: () => void) => void } = {}): Promise<{ msgs: GenerateMessage[]; outcome: JobOutcome; jobId: number }> {
+  const msgs: GenerateMessage[] = [];
   const job = service.ctx.jobs.start({
     kind: 'generate',
     projectId: null,
     params: {},
-    worker: 'sample',
+    worker: 'generate',
     workerData: data,
     ...(opts.warm === false ? {} : { port: warmSamplerPort(service.ctx, data) }),
     onMessage: (m, handle) => {
-      msgs.push(m as SampleMessage);
-      opts.onMessage?.(m as SampleMessage, () => handle.control('cancel'));
+      msgs.push(m as GenerateMessage);
+      opts.onMessage?.(m as GenerateMessage, () => handle.control('cancel'));
     },
   });
   return { msgs, outcome: await job.done, jobId: job.id };
 }
 
-const model = (msgs: SampleMessage[]) => msgs.find((m) => m.type === 'model') as Extract<SampleMessage, { type: 'model' }>;
-const images = (msgs: SampleMessage[]) => msgs.flatMap((m) => (m.type === 'images' ? m.images : []));
+const model = (msgs: GenerateMessage[]) => msgs.find((m) => m.type === 'model') as Extract<GenerateMessage, { type: 'model' }>;
+const images = (msgs: GenerateMessage[]) => msgs.flatMap((m) => (m.type === 'images' ? m.images : []));
 
 describe('the warm sampler', () => {
   it('keeps a model loaded between requests, streams the first image alone, and draws what a one-off worker draws', async () => {
@@ -82,15 +82,15 @@ describe('the warm sampler', () => {
     expect(getJob(service.ctx.db, again.jobId)?.status).toBe('done');
   });
 
-  it(`evicts the least recently used model beyond ${MAX_GENERATORS}`, async () => {
+  it(`evicts the least recently used model beyond ${MAX_SAMPLERS}`, async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'atelier-warm-lru-'));
-    const copies = Array.from({ length: MAX_GENERATORS + 1 }, (_, i) => {
+    const copies = Array.from({ length: MAX_SAMPLERS + 1 }, (_, i) => {
       const f = path.join(dir, `m${i}.ckpt`);
       fs.copyFileSync(ckpt, f);
       return f;
     });
     for (const f of copies) expect(model((await run(request(f, 1, 1))).msgs).warm).toBe(false);
-    expect(model((await run(request(copies[MAX_GENERATORS]!, 1, 1))).msgs).warm).toBe(true);
+    expect(model((await run(request(copies[MAX_SAMPLERS]!, 1, 1))).msgs).warm).toBe(true);
     expect(model((await run(request(copies[0]!, 1, 1))).msgs).warm).toBe(false);
     fs.rmSync(dir, { recursive: true, force: true });
   });
@@ -104,7 +104,7 @@ describe('the warm sampler', () => {
     const nearestAt = msgs.findIndex((m) => m.type === 'nearest');
     expect(nearestAt).toBeGreaterThan(lastImages);
     expect(images(msgs).every((im) => im.nearest === null)).toBe(true);
-    const near = msgs[nearestAt] as Extract<SampleMessage, { type: 'nearest' }>;
+    const near = msgs[nearestAt] as Extract<GenerateMessage, { type: 'nearest' }>;
     expect(near.items.map((x) => x.index).sort()).toEqual([0, 1, 2, 3, 4]);
     for (const x of near.items) expect(x.nearest.distance).toBeGreaterThanOrEqual(0);
   });

@@ -1,16 +1,15 @@
 /**
- * The training loop a worker runs: backend, data, session, then steps until the length is reached or
- * the user pauses / finishes / the app stops. Sample grids and checkpoints are written here (atomically)
- * before the engine is told about them, so every catalog row points at a complete file.
+ * The training loop for image datasets: backend, data, session, data-parallel workers, then drive.ts's
+ * loop with what images add: sample grids (written atomically before they are announced, with their
+ * diversity and the collapse warnings) and the quality probe, which measures every checkpoint off the
+ * start-up path (probe-schedule.ts). The run card is told what happens while no step runs (phases).
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
 import type { JobChannel } from '../worker-side';
-import { initBackend, wasmThreadsPerWorker, type BackendName } from '../../ml/backend';
+import { initChosenBackend, wasmThreadsPerWorker } from '../../ml/backend';
 import { TrainingSession } from '../../ml/train/session';
-import { DivergedError } from '../../ml/guards';
-import type { ImageFamily } from '../../ml/models/model';
+import { imageFamily } from '../../ml/models';
 import { loadImageTrainingData } from '../../datasets/prepare';
 import type { ImageTensorData } from '../../ml/data';
 import { writeFileAtomic } from '../../files/atomic';
@@ -19,7 +18,7 @@ import { layout } from '../../files/data-dir';
 import { TrainingWatch, imageDiversity } from './warnings';
 import { createQualityProbe, type QualityProbe } from './quality';
 import type { TrainMessage, TrainResult, TrainWorkerData } from './messages';
-import { StepClock } from './step-clock';
+import { driveTraining } from './drive';
 import { startRunWorkers } from './parallel';
 import { MeasureQueue, checkpointSeconds } from './probe-schedule';
 import type { RunPhase } from '../../../shared/contract';
@@ -39,7 +38,7 @@ export async function runTraining(channel: JobChannel<TrainWorkerData>): Promise
 
   phase('starting', 'Starting the training engine…');
   const workersReq = w.workers ?? { count: 1, requested: false };
-  const report = await initBackend(w.backend && w.backend !== 'auto' ? (w.backend as BackendName) : undefined, { threads: wasmThreadsPerWorker(workersReq.count) });
+  const report = await initChosenBackend(w.backend, { threads: wasmThreadsPerWorker(workersReq.count) });
   post({ type: 'backend', report });
 
   phase('loading', `Loading ${w.items.length.toLocaleString('en')} images…`);
@@ -50,12 +49,12 @@ export async function runTraining(channel: JobChannel<TrainWorkerData>): Promise
   const session = w.resumeFrom
     ? await TrainingSession.resume(w.resumeFrom, data)
     : await TrainingSession.create({
-        family: w.family as ImageFamily,
+        family: imageFamily(w.family),
         data,
         seed: w.seed,
         batchSize: w.batchSize,
         augment: w.augment,
-        config: w.config as never,
+        config: w.config,
         init: w.initFrom ? { checkpoint: w.initFrom.file, freezeDiscriminatorLayers: w.initFrom.freezeDiscriminatorLayers, lrScale: w.initFrom.lrScale } : undefined,
       });
   const startStep = session.step;
@@ -77,40 +76,7 @@ export async function runTraining(channel: JobChannel<TrainWorkerData>): Promise
   // Fitted on first use, after the first steps (probe-schedule.ts); null when this data cannot have one.
   let probe: QualityProbe | null | undefined;
   const queue = new MeasureQueue();
-  const checkpointEverySeconds = checkpointSeconds(w.length);
   const watch = new TrainingWatch(w.family, dataDiversity(data));
-
-  const clock = new StepClock(channel, startStep);
-  let lastGridAt = -Infinity;
-  let lastCheckpointAt = 0;
-  let lastGridStep = -1;
-  let lastCheckpointStep = startStep;
-
-  const writeGrid = async () => {
-    const t0 = performance.now();
-    const grid = session.sampleGrid();
-    const file = layout.gridFile(w.projectId, w.runId, session.step);
-    await writeFileAtomic(path.join(w.dataDir, file), await encodePng(grid));
-    const diversity = gridDiversity(grid, 6);
-    post({ type: 'grid', step: session.step, file, diversity });
-    const warning = watch.onGrid(diversity, session.step);
-    if (warning) post({ type: 'warning', ...warning, step: session.step });
-    lastGridStep = session.step;
-    lastGridAt = clock.loopMs;
-    return performance.now() - t0;
-  };
-
-  const writeCheckpoint = async () => {
-    const t0 = performance.now();
-    const file = layout.checkpointFile(w.projectId, w.runId, session.step);
-    const abs = path.join(w.dataDir, file);
-    const { bytes, sha256 } = await session.saveCheckpoint(abs);
-    post({ type: 'checkpoint', step: session.step, file, sha256, bytes });
-    lastCheckpointStep = session.step;
-    lastCheckpointAt = clock.loopMs;
-    queue.add({ step: session.step, file: abs, sha256 });
-    return performance.now() - t0 + (queue.due(clock.loopMs) ? await measure() : 0);
-  };
 
   // The quality probe's work: fit it the first time, then measure every checkpoint waiting for it.
   const measure = async () => {
@@ -131,64 +97,41 @@ export async function runTraining(channel: JobChannel<TrainWorkerData>): Promise
     return performance.now() - t0;
   };
 
-  // The "before" picture and the metric's starting point (measured once the first steps have run).
-  if (!w.resumeFrom) {
-    phase('sampling', w.initFrom ? 'Drawing samples from the base model…' : 'Drawing the first samples…');
-    await writeGrid();
+  return driveTraining(channel, session, {
+    units: (r) => r.images,
+    sampleSeconds: GRID_SECONDS,
+    checkpointSeconds: checkpointSeconds(w.length),
     // Step 0 is measured through a checkpoint too, so every point on the metric curve means the same.
-    clock.loopMs += await writeCheckpoint();
-  }
-  stepping = true;
-
-  let reason: TrainResult['reason'] = 'length';
-  try {
-    for (;;) {
-      const stop = await clock.stopReason(session.step);
-      if (stop) {
-        reason = stop;
-        break;
-      }
-      const { r, etaMs } = clock.step(() => session.trainStep(), (x) => x.images);
-      post({
-        type: 'step',
-        step: r.step,
-        losses: r.losses,
-        images: r.images,
-        trainMs: Math.round(clock.trainMs),
-        imgPerSec: clock.rate,
-        etaMs,
-        memory: { tensors: tf.memory().numTensors, rssMb: Math.round(process.memoryUsage().rss / 1048576) },
-      });
+    checkpointAtStart: true,
+    writeSamples: async () => {
+      const grid = session.sampleGrid();
+      const file = layout.gridFile(w.projectId, w.runId, session.step);
+      await writeFileAtomic(path.join(w.dataDir, file), await encodePng(grid));
+      const diversity = gridDiversity(grid, 6);
+      post({ type: 'grid', step: session.step, file, diversity });
+      const warning = watch.onGrid(diversity, session.step);
+      if (warning) post({ type: 'warning', ...warning, step: session.step });
+    },
+    onStep: (r) => {
       const warning = watch.onStep(r.losses);
       if (warning) post({ type: 'warning', ...warning, step: r.step });
-      clock.progress(r.step);
-
-      if (clock.due(r.step, w.sampleEvery, lastGridAt, GRID_SECONDS)) clock.loopMs += await writeGrid();
-      if (clock.due(r.step, w.checkpointEvery, lastCheckpointAt, checkpointEverySeconds)) clock.loopMs += await writeCheckpoint();
-      else if (queue.due(clock.loopMs)) clock.loopMs += await measure();
-    }
-  } catch (err) {
-    if (err instanceof DivergedError) {
-      post({ type: 'warning', code: 'diverged', message: err.message, step: err.step });
-    }
-    await workers?.close();
-    session.dispose();
-    probe?.dispose();
-    throw err;
-  }
-
-  // Whatever ended the loop (length, finish, app stopping), keep the work: a last grid and checkpoint.
-  if (reason !== 'cancelled') {
-    phase('finishing', 'Saving the final samples and checkpoint…');
-    if (lastGridStep !== session.step) await writeGrid();
-    if (lastCheckpointStep !== session.step || session.step === startStep) await writeCheckpoint();
-    if (queue.size > 0) await measure();
-  }
-  const step = session.step;
-  await workers?.close();
-  session.dispose();
-  probe?.dispose();
-  return { step, reason };
+    },
+    afterCheckpoint: (c, loopMs) => {
+      queue.add(c);
+      return queue.due(loopMs) ? measure() : 0;
+    },
+    between: async (loopMs) => (queue.due(loopMs) ? measure() : 0),
+    atStart: () => phase('sampling', w.initFrom ? 'Drawing samples from the base model…' : 'Drawing the first samples…'),
+    stepping: () => (stepping = true),
+    atEnd: () => phase('finishing', 'Saving the final samples and checkpoint…'),
+    afterEnd: async () => {
+      if (queue.size > 0) await measure();
+    },
+    release: async () => {
+      await workers?.close();
+      probe?.dispose();
+    },
+  });
 }
 
 function dataDiversity(data: ImageTensorData): number | null {

@@ -2,31 +2,27 @@ import type { BackendReport } from '../../ml/backend';
 import type { WorkersRequest } from './parallel';
 import type { PrepareSettings, TrainingItem } from '../../datasets/prepare';
 import type { AugmentSettings } from '../../ml/data';
-import type { RunPhase, TrainLength } from '../../../shared/contract';
+import type { RunPhase } from '../../../shared/contract';
+import type { RunParams } from './params';
 
-/** What the engine hands a training worker. Everything the worker needs; it never opens the catalog. */
-export interface TrainWorkerData {
+/**
+ * What the engine hands a training worker. Everything the worker needs; it never opens the catalog.
+ * The run's settings are its parsed RunParams (params.ts): the worker narrows `family` to its kind's
+ * families, and hands `config` to the ml session as overrides its family validates. `length` is how
+ * much to train in this session (steps or minutes), counted from the session's start step.
+ */
+export interface TrainWorkerData extends Pick<RunParams, 'family' | 'size' | 'seed' | 'batchSize' | 'config' | 'backend' | 'length' | 'sampleEvery' | 'checkpointEvery'> {
   dataDir: string;
   projectId: number;
   runId: number;
-  family: string;
-  size: number;
   prepare: PrepareSettings;
   augment: AugmentSettings;
   items: TrainingItem[];
   datasetKind: 'image' | 'text';
-  seed: number;
-  batchSize?: number;
-  config?: Record<string, unknown>;
-  backend?: string;
-  /** How much to train in this session (steps or minutes), counted from `startStep`. */
-  length: TrainLength;
   /** Resume: continue from this checkpoint (absolute path). */
   resumeFrom?: string;
   /** Fine-tune: start from these weights (absolute path). */
   initFrom?: { file: string; freezeDiscriminatorLayers?: number; lrScale?: number };
-  sampleEvery?: number;
-  checkpointEvery?: number;
   /** Where metric features are cached between runs (absolute folder). */
   cacheDir: string;
   /** Data-parallel training workers (jobs/train/parallel.ts); absent = one. */
@@ -58,3 +54,15 @@ export interface TrainResult {
   step: number;
   reason: 'length' | 'finished' | 'stopped' | 'cancelled';
 }
+
+/** A text run posts this where an image run posts 'grid': the fixed-seed samples at `step`. */
+export type TextSamplesMessage = {
+  type: 'text-samples';
+  step: number;
+  samples: string[];
+  /** distinct-2 over the samples' characters (0..1; low = repetitive). */
+  distinct2: number;
+};
+
+/** What a text run's worker posts (text-loop.ts). */
+export type TextTrainMessage = Exclude<TrainMessage, { type: 'grid' }> | TextSamplesMessage;

@@ -18,7 +18,7 @@
  *   "like the data" scores), and `kidNoise`, KID of QUALITY_SAMPLES uniform-noise images (what a
  *   generator that learned nothing scores).
  * - VAE: `reconMse`, the held-out reconstruction MSE per value on the [-1, 1] scale (posterior mean), on
- *   the held-out split stored in the checkpoint. The sampler's Generator only loads the decoder, so this
+ *   the held-out split stored in the checkpoint. The Sampler only loads the decoder, so this
  *   rebuilds the full model from the checkpoint. Skipped when the data changed since training (the split
  *   would no longer mean the same images) or the checkpoint lacks the encoder.
  * - Conditional models: prompt adherence (ml/metrics/adherence.ts). A small classifier is trained once on
@@ -49,7 +49,7 @@ import { familyModule } from '../../ml/models';
 import type { ImageFamily } from '../../ml/models/model';
 import { assignValues } from '../../ml/nn/params';
 import { Rng } from '../../ml/rng';
-import { loadGenerator, type Generator } from '../../ml/sample/sampler';
+import { loadSampler, type Sampler } from '../../ml/sample/sampler';
 import { ImageSource, disposeBatch } from '../../ml/train/batches';
 import { readCheckpoint } from '../../ml/checkpoint';
 
@@ -104,7 +104,7 @@ export async function createQualityProbe(
   return {
     async evaluate(checkpointFile) {
       if (disposed) throw new Error('this quality probe was disposed');
-      const g = await loadGenerator(checkpointFile);
+      const g = await loadSampler(checkpointFile);
       let fake: Float32Array;
       let adherence: Record<string, number> = {};
       try {
@@ -139,7 +139,7 @@ export async function createQualityProbe(
  * only the prompt differs), classified. {} when no label is shared or anything goes wrong: adherence is
  * an addition to the quality measure and never fails it.
  */
-function adherenceMetrics(g: Generator, classifier: AdherenceClassifier, seed: number): Record<string, number> {
+function adherenceMetrics(g: Sampler, classifier: AdherenceClassifier, seed: number): Record<string, number> {
   const labels = classifier.labels.filter((l) => g.labelNames.includes(l));
   if (labels.length === 0) return {};
   const perLabel = Math.max(ADHERENCE_PER_LABEL.min, Math.min(ADHERENCE_PER_LABEL.max, Math.round(ADHERENCE_SAMPLES / labels.length)));
@@ -215,7 +215,7 @@ function referenceSubset(feats: Float32Array, count: number, dim: number, seed: 
  * Labels for the QUALITY_SAMPLES generations of a conditional model: stratified over the data's labelled
  * images (so the label mix matches the data's), grouped so each group is one condition. [] = unconditional.
  */
-function labelPlan(g: Generator, data: ImageTensorData): { label: string | null; count: number }[] {
+function labelPlan(g: Sampler, data: ImageTensorData): { label: string | null; count: number }[] {
   const names = data.labelNames ?? [];
   const labelled: string[] = [];
   if (g.labelNames.length > 0 && data.labels) {
@@ -236,7 +236,7 @@ function labelPlan(g: Generator, data: ImageTensorData): { label: string | null;
   return plan;
 }
 
-function sampleFeatures(g: Generator, space: FeatureSpace, data: ImageTensorData, seed: number): Float32Array {
+function sampleFeatures(g: Sampler, space: FeatureSpace, data: ImageTensorData, seed: number): Float32Array {
   const per = g.size * g.size * g.channels;
   const pixels = new Uint8Array(QUALITY_SAMPLES * per);
   let done = 0;

@@ -40,8 +40,7 @@ import {
 } from '../../catalog/checkpoints';
 import { containedPath } from '../../files/contain';
 import { layout } from '../../files/data-dir';
-import type { TrainMessage, TrainWorkerData } from './messages';
-import type { TextSamplesMessage } from './text-loop';
+import type { TextSamplesMessage, TrainMessage, TrainWorkerData } from './messages';
 import { writeFileAtomicSync } from '../../files/atomic';
 import type { JobHandle, JobOutcome } from '../../engine/runner';
 import type { WorkerMessage } from '../../engine/protocol';

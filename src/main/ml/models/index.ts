@@ -1,5 +1,6 @@
 /** The image model families by id. Adding a family = one model file + one line here. */
 import { AtelierError } from '../../../shared/errors';
+import { isImageFamily } from '../../../shared/families';
 import { cgan, type CganConfig } from './cgan';
 import { dcgan, type DcganConfig } from './dcgan';
 import { mlpGan, type MlpGanConfig } from './mlp-gan';
@@ -27,7 +28,11 @@ const FAMILIES: { [F in ImageFamily]: ImageFamilyModule<ImageConfigs[F]> } = {
 };
 
 export function familyModule(family: ImageFamily): ImageFamilyModule<BaseImageConfig> {
-  const m = (FAMILIES as unknown as Record<string, ImageFamilyModule<BaseImageConfig> | undefined>)[family];
-  if (!m) throw new AtelierError('bad_request', `Unknown image model family "${family}".`);
-  return m;
+  return FAMILIES[imageFamily(family)] as unknown as ImageFamilyModule<BaseImageConfig>;
+}
+
+/** A family name from outside the library (a run's settings, a checkpoint's header), checked. */
+export function imageFamily(name: string): ImageFamily {
+  if (!isImageFamily(name)) throw new AtelierError('bad_request', `Unknown image model family "${name}".`);
+  return name;
 }

@@ -100,6 +100,14 @@ export interface SmallGanConfig extends BaseImageConfig {
    * towards, frequencies the stride aliases (StyleGAN2 does the same). Absent = false.
    */
   dBlur?: boolean;
+  /**
+   * D's head: 'pool' (sum the last 4×4 map over its positions, then linear, as SNGAN/BigGAN's ResNets;
+   * absent = this) or 'flatten' (linear over the whole 4×4 map, as DCGAN's last 4×4 convolution), so D
+   * judges where things are, not only which local patterns occur. With three or four stride-2 convs, D's
+   * pooled features are local textures; summing them lets G pass with the right texture in the wrong
+   * place (the speckle).
+   */
+  dHead?: 'pool' | 'flatten';
   /** Scale of the full-resolution toRGB's initial weights (1 = Xavier); small = start from the skips' smooth image. */
   gOutInitScale?: number;
   /**
@@ -128,13 +136,13 @@ export interface SmallGanConfig extends BaseImageConfig {
 
 export const SMALL_GAN_SIZES = [32, 64, 128] as const;
 
-type DesignOptions = Required<Pick<SmallGanConfig, 'mbstdGroup' | 'gNorm' | 'gSkip' | 'gUpsample' | 'dBlur' | 'gOutInitScale' | 'gNormBias' | 'gEmaStats'>>;
+type DesignOptions = Required<Pick<SmallGanConfig, 'mbstdGroup' | 'gNorm' | 'gSkip' | 'gUpsample' | 'dBlur' | 'dHead' | 'gOutInitScale' | 'gNormBias' | 'gEmaStats'>>;
 
 /**
  * The design before these options existed, i.e. what an absent field means: the one place that says so
  * (the model fills a config's gaps from it; fine-tuning does too, see ImageFamilyModule.legacy).
  */
-export const SMALL_GAN_LEGACY: DesignOptions = { mbstdGroup: 0, gNorm: 'pixel', gSkip: false, gUpsample: 'transposed', dBlur: false, gOutInitScale: 1, gNormBias: true, gEmaStats: false };
+export const SMALL_GAN_LEGACY: DesignOptions = { mbstdGroup: 0, gNorm: 'pixel', gSkip: false, gUpsample: 'transposed', dBlur: false, dHead: 'pool', gOutInitScale: 1, gNormBias: true, gEmaStats: false };
 
 export function smallGanDefaults(data: { size: number; channels: 1 | 3 | 4 }): SmallGanConfig {
   const size = (SMALL_GAN_SIZES as readonly number[]).includes(data.size) ? data.size : 64;
@@ -169,6 +177,7 @@ export function validateSmallGan(family: string, c: SmallGanConfig): void {
   if (!(c.emaDecay >= 0 && c.emaDecay < 1)) throw configError(family, 'emaDecay must be in [0, 1)');
   if (c.gNorm !== undefined && c.gNorm !== 'batch' && c.gNorm !== 'pixel') throw configError(family, "gNorm must be 'batch' or 'pixel'");
   if (c.gUpsample !== undefined && !['transposed', 'resize', 'bilinear'].includes(c.gUpsample)) throw configError(family, "gUpsample must be 'transposed', 'resize' or 'bilinear'");
+  if (c.dHead !== undefined && c.dHead !== 'pool' && c.dHead !== 'flatten') throw configError(family, "dHead must be 'pool' or 'flatten'");
   if (c.gOutInitScale !== undefined && !(c.gOutInitScale > 0)) throw configError(family, 'gOutInitScale must be > 0');
   if (c.mbstdGroup !== undefined && !(Number.isInteger(c.mbstdGroup) && c.mbstdGroup >= 0)) throw configError(family, 'mbstdGroup must be an integer ≥ 0');
   if (!c.diffAugment.every((op) => (DIFFAUGMENT_ALL as readonly string[]).includes(op))) throw configError(family, 'unknown DiffAugment op');
@@ -236,7 +245,7 @@ export class SmallGan implements ImageModel {
     }
     this.dFeatures = ch(4);
     this.mbstd = mbstdGroupFor(d.mbstdGroup, c.batchSize);
-    this.dOut = new Dense('D/out', this.dFeatures + (this.mbstd > 0 ? 1 : 0), 1);
+    this.dOut = new Dense('D/out', (d.dHead === 'flatten' ? 16 : 1) * this.dFeatures + (this.mbstd > 0 ? 1 : 0), 1);
     this.dLayers.push('D/out/');
   }
 
@@ -319,10 +328,11 @@ export class SmallGan implements ImageModel {
     let h = x;
     for (const conv of this.dConv) h = lrelu(conv.apply(f, this.design.dBlur ? blur3(h) : h));
     const features = tf.sum(h, [1, 2]) as tf.Tensor2D;
+    const seen = this.design.dHead === 'flatten' ? (tf.reshape(h, [h.shape[0], -1]) as tf.Tensor2D) : features;
     // The statistic enters like one more channel of the 4×4 map, summed over its positions (×hw), so
     // its scale matches the pooled features' under D's spectral norm.
     const hw = h.shape[1] * h.shape[2];
-    const head = this.mbstd > 0 ? tf.concat([features, tf.mul(minibatchStd(h, this.mbstd), hw) as tf.Tensor2D], 1) : features;
+    const head = this.mbstd > 0 ? tf.concat([seen, tf.mul(minibatchStd(h, this.mbstd), hw) as tf.Tensor2D], 1) : seen;
     const score = tf.reshape(this.dOut.apply(f, head), [-1]) as tf.Tensor1D;
     const proj = this.projection(f, features, cond);
     return proj ? tf.add(score, proj) : score;

@@ -1,7 +1,7 @@
 /**
- * Sampling from a checkpoint file: `loadGenerator(path)` → a Generator that draws images.
+ * Sampling from a checkpoint file: `loadSampler(path)` → a Sampler that draws images.
  *
- *   const g = await loadGenerator(ckptPath);
+ *   const g = await loadSampler(ckptPath);
  *   const { images, latents } = g.sample({ seed: 42, count: 8, truncation: 0.8,
  *                                          condition: { labels: { 'cat face': 0.7, 'dog face': 0.3 } } });
  *   const again = g.decodeLatents(latents);          // same pixels (variations, interpolation)
@@ -32,9 +32,9 @@ import { familyModule } from '../models';
 import type { ImageFamily, ImageModel } from '../models/model';
 import { convertChannels, fromBytes, resizeTo } from '../image';
 import { gram, topEigenvectors } from '../nn/linalg';
-import { assignValues } from '../nn/params';
 import { Rng } from '../rng';
 import { readCheckpoint } from '../checkpoint';
+import { restoreStore } from '../restore';
 import { conditionTensors, type ConditionRequest } from './condition';
 import { toPixelImages, type PixelImage } from './images';
 import { decodeTruncated, findTruncationAnchor, type TruncationAnchor } from './truncation';
@@ -66,7 +66,7 @@ export interface SampleResult {
   empty: boolean[];
 }
 
-export interface Generator {
+export interface Sampler {
   readonly family: ImageFamily;
   readonly config: ImageConfigs[ImageFamily];
   readonly labelNames: string[];
@@ -81,7 +81,7 @@ export interface Generator {
   sample(req: SampleRequest): SampleResult;
   decodeLatents(latents: Float32Array, condition?: ConditionRequest): PixelImage[];
   principalDirections(k: number): Float32Array;
-  /** Where ψ < 1 pulls latents (computed once per loaded generator). */
+  /** Where ψ < 1 pulls latents (computed once per loaded sampler). */
   truncationAnchor(): TruncationAnchor;
   /** Whether `encode` is available (families with an encoder: VAE). */
   readonly canEncode: boolean;
@@ -90,7 +90,7 @@ export interface Generator {
   dispose(): void;
 }
 
-export async function loadGenerator(checkpointPath: string): Promise<Generator> {
+export async function loadSampler(checkpointPath: string): Promise<Sampler> {
   const ckpt = await readCheckpoint(checkpointPath);
   const h = ckpt.header;
   const family = h.family as ImageFamily;
@@ -98,19 +98,11 @@ export async function loadGenerator(checkpointPath: string): Promise<Generator> 
   const config = h.config as unknown as ImageConfigs[ImageFamily];
   module.validate(config, h.vocab);
   const model = module.build(config, new Rng(0), h.vocab, { generatorOnly: true });
-  for (const e of model.store.list()) {
-    const t = ckpt.tensors.get(`ema/${e.name}`) ?? ckpt.tensors.get(e.name);
-    if (!t || t.shape.join() !== e.variable.shape.join()) {
-      model.store.dispose();
-      throw new AtelierError('invalid_input', `${checkpointPath} lacks generator tensor ${e.name}.`);
-    }
-    assignValues(e.variable, t.data, t.shape);
-  }
-  Object.assign(model.store.counters, h.counters);
-  return new CheckpointGenerator(family, config, h.vocab.labelNames, h.vocab.tagNames, h.step, ckpt.sha256, model);
+  restoreStore(model.store, ckpt, { prefer: 'ema/', counters: true, missing: (name) => `${checkpointPath} lacks generator tensor ${name}.` });
+  return new CheckpointSampler(family, config, h.vocab.labelNames, h.vocab.tagNames, h.step, ckpt.sha256, model);
 }
 
-class CheckpointGenerator implements Generator {
+class CheckpointSampler implements Sampler {
   private disposed = false;
   private anchor: TruncationAnchor | null = null;
 
@@ -151,13 +143,13 @@ class CheckpointGenerator implements Generator {
   }
 
   truncationAnchor(): TruncationAnchor {
-    if (this.disposed) throw new Error('this generator was disposed');
+    if (this.disposed) throw new Error('this sampler was disposed');
     this.anchor ??= findTruncationAnchor((z) => this.decodeLatents(z), this.latentDim);
     return this.anchor;
   }
 
   decodeLatents(latents: Float32Array, condition?: ConditionRequest): PixelImage[] {
-    if (this.disposed) throw new Error('this generator was disposed');
+    if (this.disposed) throw new Error('this sampler was disposed');
     const d = this.latentDim;
     if (latents.length === 0 || latents.length % d !== 0) throw new AtelierError('bad_request', `latents must be a multiple of ${d} values.`);
     const n = latents.length / d;
@@ -179,7 +171,7 @@ class CheckpointGenerator implements Generator {
   }
 
   encode(images: PixelImage[]): Float32Array {
-    if (this.disposed) throw new Error('this generator was disposed');
+    if (this.disposed) throw new Error('this sampler was disposed');
     const model = this.model;
     if (!model.encodeMean) throw new AtelierError('bad_request', `A ${this.family} model cannot encode images (only VAE models can).`);
     if (images.length === 0 || images.length > MAX_SAMPLES) throw new AtelierError('bad_request', `Give 1 to ${MAX_SAMPLES} images to encode.`);
@@ -210,7 +202,7 @@ class CheckpointGenerator implements Generator {
   }
 
   principalDirections(k: number): Float32Array {
-    if (this.disposed) throw new Error('this generator was disposed');
+    if (this.disposed) throw new Error('this sampler was disposed');
     const d = this.latentDim;
     if (!(Number.isInteger(k) && k >= 1 && k <= d)) throw new AtelierError('bad_request', `k must be an integer from 1 to ${d}.`);
     const w = this.model.latentResponse();

@@ -219,7 +219,7 @@ export interface LatentSource {
 }
 
 /**
- * The one truncation path of the sampler (sampler.ts: sample) and of Create (jobs/sample/run.ts): the
+ * The one truncation path of the sampler (sampler.ts: sample) and of Create (jobs/generate/run.ts): the
  * latents of `sources` at ψ, drawn ones moved towards the generator's centre (computed only when one
  * needs it), `finish(i, z)` applied after truncation (Create's slider offsets), thin images drawn again
  * (decodeKeepingContent). `dim` is the latent length.

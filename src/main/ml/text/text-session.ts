@@ -1,6 +1,7 @@
 /**
  * TextTrainingSession: the one object the jobs system drives to train a text model; the text twin of
- * ../train/session.ts's TrainingSession.
+ * ../train/session.ts's TrainingSession, with the same base (../model-session.ts: step count, RNG,
+ * divergence guard, checkpoint write).
  *
  *   const s = await TextTrainingSession.create({ family: 'chartransformer', data, seed: 7 });
  *   for (;;) {
@@ -26,14 +27,13 @@ import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs-core';
 import { AtelierError } from '../../../shared/errors';
 import type { TextCorpusData } from '../data';
-import { assignValues } from '../nn/params';
-import { Rng, type RngState } from '../rng';
-import { encodeCheckpoint, readCheckpoint, writeFileAtomic, type CheckpointHeader, type NamedArray } from '../checkpoint';
-import { DivergedError, assertFinite } from '../guards';
+import { Rng } from '../rng';
+import { readCheckpoint } from '../checkpoint';
+import { ModelSession, restoreRun, type BaseSessionState, type ConfigOverrides } from '../model-session';
 import { textFamilyModule, type TextConfigs } from './families';
-import { generateText, type GenerateRequest } from './generate';
+import { sampleTexts, type TextSampleRequest } from './sampler';
 import type { TextFamily, TextModel } from './model';
-import { CharVocab } from './vocab';
+import { CharVocab, type TextVocabHeader } from './vocab';
 
 /** Validation reads at most this many held-out tokens (a fixed prefix of the held-out stream). */
 export const MAX_EVAL_TOKENS = 16384;
@@ -52,7 +52,7 @@ export const DEFAULT_SAMPLE_SETTINGS: TextSampleSettings = { count: 16, temperat
 export interface TextSessionOptions<F extends TextFamily = TextFamily> {
   family: F;
   /** Overrides the family's defaults. */
-  config?: Partial<TextConfigs[F]>;
+  config?: Partial<TextConfigs[F]> | ConfigOverrides;
   data: TextCorpusData;
   /** Fixes weight init, the split, every batch and the fixed samples. */
   seed: number;
@@ -81,45 +81,31 @@ export interface TextEvaluation {
   tokens: number;
 }
 
-/** What the checkpoint header's `session` field holds. */
-interface TextSessionState {
-  seed: number;
+/** What the checkpoint header's `session` field holds; heldOut and train are document indices. */
+interface TextSessionState extends BaseSessionState {
   samples: TextSampleSettings;
-  rng: { words: RngState; spare: number | null };
-  /** Document indices: validation split, and the training stream's order. */
-  heldOut: number[];
+  /** The training stream's documents, in order. */
   train: number[];
-  dataCount: number;
   dataDigest: string;
-  backend: string;
 }
 
-type TextVocabHeader = CheckpointHeader['vocab'] & { tokens: string[] };
-
-export class TextTrainingSession {
-  private currentStep: number;
-  private diverged: DivergedError | null = null;
-  private disposed = false;
+export class TextTrainingSession extends ModelSession<TextFamily, TextConfigs[TextFamily], TextModel> {
   private readonly stream: Int32Array;
   private readonly heldOutStream: Int32Array;
 
   private constructor(
-    readonly family: TextFamily,
-    readonly config: TextConfigs[TextFamily],
+    family: TextFamily,
+    config: TextConfigs[TextFamily],
     readonly vocab: CharVocab,
-    private readonly model: TextModel,
+    model: TextModel,
     data: TextCorpusData,
-    private readonly rng: Rng,
+    rng: Rng,
     private readonly state: Omit<TextSessionState, 'rng' | 'backend'>,
     step: number,
   ) {
-    this.currentStep = step;
+    super(family, config, model, rng, step);
     this.stream = encodeStream(vocab, data.documents, state.train);
     this.heldOutStream = encodeStream(vocab, data.documents, state.heldOut).subarray(0, MAX_EVAL_TOKENS + 1);
-  }
-
-  get step(): number {
-    return this.currentStep;
   }
 
   /** Held-out documents (for tests and reports). */
@@ -166,20 +152,12 @@ export class TextTrainingSession {
     const family = h.family as TextFamily;
     const module = textFamilyModule(family);
     const config = h.config as unknown as TextConfigs[TextFamily];
-    module.validate(config as never);
-    const vocab = CharVocab.fromTokens((h.vocab as Partial<TextVocabHeader>).tokens ?? []);
+    module.validate(config);
+    const vocab = CharVocab.fromHeader(h.vocab);
     const s = h.session as unknown as TextSessionState;
     // Initial values are overwritten by the checkpoint; the throwaway Rng only shapes them.
-    const model = module.build(config as never, vocab.size, new Rng(0));
-    for (const e of model.store.list()) {
-      const t = ckpt.tensors.get(e.name);
-      if (!t || t.shape.join() !== e.variable.shape.join()) {
-        model.store.dispose();
-        throw new AtelierError('invalid_input', `${checkpointPath} does not match its own model (tensor ${e.name}).`);
-      }
-      assignValues(e.variable, t.data, t.shape);
-    }
-    Object.assign(model.store.counters, h.counters);
+    const model = module.build(config, vocab.size, new Rng(0));
+    restoreRun(model.store, ckpt, checkpointPath);
     const rng = Rng.fromState(s.rng);
     const dataDigest = digest(data.documents);
     const sameData = s.dataDigest === dataDigest;
@@ -194,11 +172,6 @@ export class TextTrainingSession {
       { seed: s.seed, samples: s.samples, heldOut, train, dataCount: data.documents.length, dataDigest },
       h.step,
     );
-  }
-
-  private assertUsable(): void {
-    if (this.disposed) throw new Error('this training session was disposed');
-    if (this.diverged) throw this.diverged;
   }
 
   trainStep(): TextStepResult {
@@ -224,14 +197,7 @@ export class TextTrainingSession {
     }
     const loss = lossTensor.dataSync()[0]!;
     lossTensor.dispose();
-    try {
-      assertFinite(this.currentStep + 1, { loss });
-    } catch (e) {
-      this.diverged = e as DivergedError;
-      throw e;
-    }
-    this.currentStep++;
-    return { step: this.currentStep, losses: { loss }, sequences: b, tokens: b * t };
+    return { step: this.countStep({ loss }), losses: { loss }, sequences: b, tokens: b * t };
   }
 
   /** Validation loss and perplexity on the held-out documents (consecutive windows, no randomness). */
@@ -269,39 +235,17 @@ export class TextTrainingSession {
   }
 
   /** Texts from the current weights; without arguments the session's fixed settings and seed. */
-  sample(req: Partial<GenerateRequest> = {}): string[] {
+  sample(req: Partial<TextSampleRequest> = {}): string[] {
     this.assertUsable();
-    return generateText(this.model, this.vocab, { ...this.state.samples, seed: this.state.seed, ...req });
+    return sampleTexts(this.model, this.vocab, { ...this.state.samples, seed: this.state.seed, ...req });
   }
 
-  async saveCheckpoint(path: string): Promise<{ bytes: number; sha256: string }> {
-    this.assertUsable();
-    const arrays: NamedArray[] = this.model.store.list().map((e) => ({
-      name: e.name,
-      role: e.role,
-      shape: e.variable.shape,
-      data: (e.variable.dataSync() as Float32Array).slice(),
-    }));
-    const session: TextSessionState = { ...this.state, rng: this.rng.state(), backend: tf.getBackend() };
-    const vocab: TextVocabHeader = { labelNames: [], tagNames: [], tokens: [...this.vocab.tokens] };
-    const chunks = encodeCheckpoint(
-      {
-        family: this.family,
-        config: this.config as unknown as Record<string, unknown>,
-        step: this.currentStep,
-        vocab,
-        counters: { ...this.model.store.counters },
-        session: session as unknown as Record<string, unknown>,
-      },
-      arrays,
-    );
-    return writeFileAtomic(path, chunks);
+  protected vocabHeader(): TextVocabHeader {
+    return this.vocab.header();
   }
 
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.model.store.dispose();
+  protected sessionState(): TextSessionState {
+    return { ...this.state, rng: this.rng.state(), backend: tf.getBackend() };
   }
 }
 

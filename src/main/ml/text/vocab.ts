@@ -7,11 +7,15 @@
  * The vocabulary is saved in the checkpoint as its token list; ids are list positions.
  */
 import { AtelierError } from '../../../shared/errors';
+import type { CheckpointHeader } from '../checkpoint';
 
 export const BOS = '<bos>';
 export const EOS = '<eos>';
 export const UNK = '<unk>';
 export const SPECIALS = [BOS, EOS, UNK] as const;
+
+/** How a text checkpoint's header carries the vocabulary: the token list (no labels or tags). */
+export type TextVocabHeader = CheckpointHeader['vocab'] & { tokens: string[] };
 
 /** At most this many characters (the most frequent) get their own token; the rest become <unk>. */
 export const MAX_CHARS = 1024;
@@ -43,6 +47,16 @@ export class CharVocab {
       throw new AtelierError('invalid_input', 'The checkpoint has no usable character vocabulary.');
     }
     return new CharVocab([...tokens]);
+  }
+
+  /** The vocabulary of a checkpoint header (see header()). */
+  static fromHeader(vocab: CheckpointHeader['vocab']): CharVocab {
+    return CharVocab.fromTokens(vocab.tokens ?? []);
+  }
+
+  /** What a checkpoint header's `vocab` holds for this vocabulary. */
+  header(): TextVocabHeader {
+    return { labelNames: [], tagNames: [], tokens: [...this.tokens] };
   }
 
   get size(): number {

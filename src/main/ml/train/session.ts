@@ -33,10 +33,10 @@
  *   across worker threads holding copies of the model (replicaState()), which compute the step one
  *   worker would on the whole batch; every checkpoint first checks that they all hold the same weights.
  *
- * The session is family-agnostic: data order, user augmentation, the RNG, guards and checkpoints live
- * here; architectures and their optimisation steps live in ../models (one file per family, registered
- * in ../models/index.ts). A text family plugs in the same way: a module with defaults/validate/build whose
- * model takes token batches instead of ImageBatch; the session would pick its batch source by data.kind.
+ * The session is family-agnostic: data order, user augmentation, the sample grid, data-parallel steps
+ * and fine-tuning live here; the step count, the RNG, the divergence guard and the checkpoint write are
+ * ../model-session.ts's (shared with the text session); architectures and their optimisation steps live
+ * in ../models (one file per family, registered in ../models/index.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { AtelierError } from '../../../shared/errors';
@@ -46,13 +46,13 @@ import type { ImageConfigs } from '../models';
 import { familyModule } from '../models';
 import type { ImageFamily, ImageModel, Vocab } from '../models/model';
 import { assignValues, type Role } from '../nn/params';
-import { Rng, type RngState } from '../rng';
+import { Rng } from '../rng';
 import type { ReplicaState, StepRunner } from '../parallel/step';
 import { gridConditioning } from '../sample/condition';
 import { tileGrid, toPixelImages, type PixelImage } from '../sample/images';
 import { BatchOrder, ImageSource, disposeBatch, mergeVocab, splitHeldOut, validateImageData } from './batches';
-import { encodeCheckpoint, readCheckpoint, writeFileAtomic, type Checkpoint, type NamedArray } from '../checkpoint';
-import { DivergedError, assertFinite } from '../guards';
+import { readCheckpoint, type Checkpoint, type CheckpointHeader, type NamedArray } from '../checkpoint';
+import { ModelSession, restoreRun, type BaseSessionState, type ConfigOverrides } from '../model-session';
 
 export interface FineTuneOptions {
   /** Checkpoint to start from. */
@@ -67,7 +67,8 @@ export interface FineTuneOptions {
 
 export interface SessionOptions<F extends ImageFamily = ImageFamily> {
   family: F;
-  config?: Partial<ImageConfigs[F]>;
+  /** Overrides of the family's defaults for this data. */
+  config?: Partial<ImageConfigs[F]> | ConfigOverrides;
   data: ImageTensorData;
   augment?: AugmentSettings;
   seed: number;
@@ -85,17 +86,12 @@ export interface StepResult {
 }
 
 /** What the checkpoint header's `session` field holds. */
-interface SessionState {
-  seed: number;
+interface SessionState extends BaseSessionState {
   gridSide: number;
   augment: AugmentSettings;
   lrScale: number;
   frozenDLayers: number;
-  rng: { words: RngState; spare: number | null };
   order: { perm: number[]; cursor: number };
-  heldOut: number[];
-  dataCount: number;
-  backend: string;
 }
 
 const FIXED_LATENTS = 'session/fixedLatents';
@@ -103,32 +99,25 @@ const FIXED_LATENTS = 'session/fixedLatents';
 const SAMPLING_STATS_N = 256;
 const SAMPLING_STATS_SEED = 0x5eed;
 
-export class TrainingSession {
-  private currentStep: number;
+export class TrainingSession extends ModelSession<ImageFamily, ImageConfigs[ImageFamily], ImageModel> {
   /** The step the sampling weights' batch-norm statistics were last estimated at. */
   private samplingStatsStep = -1;
-  private diverged: DivergedError | null = null;
-  private disposed = false;
   /** Data-parallel workers the steps are split across (ml/parallel); null = this thread alone. */
   private parallel: StepRunner | null = null;
 
   private constructor(
-    readonly family: ImageFamily,
-    readonly config: ImageConfigs[ImageFamily],
+    family: ImageFamily,
+    config: ImageConfigs[ImageFamily],
     readonly vocab: Vocab,
-    private readonly model: ImageModel,
+    model: ImageModel,
     private readonly source: ImageSource,
     private readonly order: BatchOrder,
-    private readonly rng: Rng,
+    rng: Rng,
     private readonly state: Omit<SessionState, 'rng' | 'order' | 'dataCount' | 'backend'>,
     private readonly fixedLatents: Float32Array,
     step: number,
   ) {
-    this.currentStep = step;
-  }
-
-  get step(): number {
-    return this.currentStep;
+    super(family, config, model, rng, step);
   }
 
   get latentDim(): number {
@@ -199,7 +188,7 @@ export class TrainingSession {
     const s = h.session as unknown as SessionState;
     // Initial values are overwritten by the checkpoint; the throwaway Rng only shapes them.
     const model = module.build(config, new Rng(0), vocab);
-    loadAll(model, ckpt, checkpointPath);
+    restoreRun(model.store, ckpt, checkpointPath);
     const latents = ckpt.tensors.get(FIXED_LATENTS);
     if (!latents) throw new AtelierError('invalid_input', `${checkpointPath} has no sample latents.`);
     const rng = Rng.fromState(s.rng);
@@ -222,18 +211,13 @@ export class TrainingSession {
     );
   }
 
-  private assertUsable(): void {
-    if (this.disposed) throw new Error('this training session was disposed');
-    if (this.diverged) throw this.diverged;
-  }
-
   trainStep(): StepResult {
     this.assertUsable();
     const bs = this.config.batchSize;
     const batch = this.source.batch(this.order.next(bs, this.rng), this.state.augment, this.rng);
     let lossTensors: Record<string, tf.Scalar>;
     try {
-      const ctx = { step: this.currentStep, rng: this.rng, lrScale: this.state.lrScale, frozenDLayers: this.state.frozenDLayers };
+      const ctx = { step: this.step, rng: this.rng, lrScale: this.state.lrScale, frozenDLayers: this.state.frozenDLayers };
       lossTensors = this.parallel ? this.parallel.trainStep(this.model, batch, ctx) : this.model.trainStep(batch, ctx);
     } finally {
       disposeBatch(batch);
@@ -243,14 +227,7 @@ export class TrainingSession {
     tf.dispose(Object.values(lossTensors));
     const losses: Record<string, number> = {};
     names.forEach((n, i) => (losses[n] = values[i]!));
-    try {
-      assertFinite(this.currentStep + 1, losses);
-    } catch (e) {
-      this.diverged = e as DivergedError;
-      throw e;
-    }
-    this.currentStep++;
-    return { step: this.currentStep, losses, images: bs };
+    return { step: this.countStep(losses), losses, images: bs };
   }
 
   /**
@@ -294,8 +271,8 @@ export class TrainingSession {
    */
   private refreshSamplingStats(): void {
     // The weights change only with a step: a grid and a checkpoint at the same step share one estimate.
-    if (!this.model.refreshSamplingStats || this.samplingStatsStep === this.currentStep) return;
-    this.samplingStatsStep = this.currentStep;
+    if (!this.model.refreshSamplingStats || this.samplingStatsStep === this.step) return;
+    this.samplingStatsStep = this.step;
     const rng = new Rng(SAMPLING_STATS_SEED);
     const pool = this.order.pool;
     const indices = Array.from({ length: SAMPLING_STATS_N }, () => pool[rng.int(pool.length)]!);
@@ -335,44 +312,29 @@ export class TrainingSession {
     return this.evaluateLosses().heldOutMse ?? null;
   }
 
-  async saveCheckpoint(path: string): Promise<{ bytes: number; sha256: string }> {
-    this.assertUsable();
+  protected override beforeSave(): void {
     // Data-parallel: every worker must still hold these very weights (throws otherwise).
     this.parallel?.verify(this.model.store);
     this.refreshSamplingStats();
-    const arrays: NamedArray[] = this.model.store.list().map((e) => ({
-      name: e.name,
-      role: e.role,
-      shape: e.variable.shape,
-      data: (e.variable.dataSync() as Float32Array).slice(),
-    }));
+  }
+
+  protected override sessionArrays(): NamedArray[] {
     const side = this.state.gridSide;
-    arrays.push({ name: FIXED_LATENTS, role: 'session', shape: [side * side, this.model.latentDim], data: this.fixedLatents.slice() });
-    const session: SessionState = {
+    return [{ name: FIXED_LATENTS, role: 'session', shape: [side * side, this.model.latentDim], data: this.fixedLatents.slice() }];
+  }
+
+  protected vocabHeader(): CheckpointHeader['vocab'] {
+    return this.vocab;
+  }
+
+  protected sessionState(): SessionState {
+    return {
       ...this.state,
       rng: this.rng.state(),
       order: this.order.state(),
       dataCount: this.source.data.count,
       backend: tf.getBackend(),
     };
-    const chunks = encodeCheckpoint(
-      {
-        family: this.family,
-        config: this.config as unknown as Record<string, unknown>,
-        step: this.currentStep,
-        vocab: this.vocab,
-        counters: { ...this.model.store.counters },
-        session: session as unknown as Record<string, unknown>,
-      },
-      arrays,
-    );
-    return writeFileAtomic(path, chunks);
-  }
-
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.model.store.dispose();
   }
 }
 
@@ -380,19 +342,6 @@ export class TrainingSession {
 function sameConfig(a: object, b: object): boolean {
   const canonical = (o: object) => JSON.stringify(Object.entries(o).sort(([x], [y]) => (x < y ? -1 : 1)));
   return canonical(a) === canonical(b);
-}
-
-/** Resume: every tensor and counter of the model must be in the checkpoint with the same shape. */
-function loadAll(model: ImageModel, ckpt: Checkpoint, path: string): void {
-  for (const e of model.store.list()) {
-    const t = ckpt.tensors.get(e.name);
-    if (!t || t.shape.join() !== e.variable.shape.join()) {
-      model.store.dispose();
-      throw new AtelierError('invalid_input', `${path} does not match its own model (tensor ${e.name}).`);
-    }
-    assignValues(e.variable, t.data, t.shape);
-  }
-  Object.assign(model.store.counters, ckpt.header.counters);
 }
 
 /**

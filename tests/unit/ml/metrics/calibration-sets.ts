@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { prepareImage } from '../../../../src/main/datasets/prepare';
 import { Rng } from '../../../../src/main/ml/rng';
-import { loadGenerator } from '../../../../src/main/ml/sample/sampler';
+import { loadSampler } from '../../../../src/main/ml/sample/sampler';
 import { DEFAULT_PREPARE } from '../../../../src/shared/contract/datasets';
 
 export interface ImageSet {
@@ -177,7 +177,7 @@ export function uniformNoise(count: number, size: number, channels: 3 | 4, seed:
  * data's format: RGBA as is, or composited on white for the RGB check.
  */
 export async function baseModelSamples(count: number, seed: number, mode: 'rgba' | 'white'): Promise<ImageSet> {
-  const g = await loadGenerator(BASE_MODEL);
+  const g = await loadSampler(BASE_MODEL);
   try {
     const { images } = g.sample({ seed, count });
     const size = g.size;

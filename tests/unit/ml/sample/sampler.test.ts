@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadGenerator, type Generator } from '../../../../src/main/ml/sample/sampler';
+import { loadSampler, type Sampler } from '../../../../src/main/ml/sample/sampler';
 import { encodeLatent, planSource } from '../../../../src/main/ml/sample/latents';
 import { decodeTruncated, truncateLatent } from '../../../../src/main/ml/sample/truncation';
 import { TrainingSession } from '../../../../src/main/ml/train/session';
@@ -30,8 +30,8 @@ async function trained(family: ImageFamily, steps = 2, config: object = {}): Pro
   return file;
 }
 
-async function withGenerator<T>(file: string, fn: (g: Generator) => T | Promise<T>): Promise<T> {
-  const g = await loadGenerator(file);
+async function withGenerator<T>(file: string, fn: (g: Sampler) => T | Promise<T>): Promise<T> {
+  const g = await loadSampler(file);
   try {
     return await fn(g);
   } finally {
@@ -51,7 +51,7 @@ afterAll(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-describe('Generator', () => {
+describe('Sampler', () => {
   it('describes its model', async () => {
     await withGenerator(files.default!, (g) => {
       expect(g).toMatchObject({ family: 'default', size: 32, channels: 3, latentDim: 8, step: 2, labelNames: [], tagNames: [] });
@@ -199,6 +199,6 @@ describe('Generator', () => {
   });
 
   it('a missing checkpoint is a not_found AtelierError', async () => {
-    await expect(loadGenerator(path.join(dir, 'nope.ckpt'))).rejects.toMatchObject({ code: 'not_found' });
+    await expect(loadSampler(path.join(dir, 'nope.ckpt'))).rejects.toMatchObject({ code: 'not_found' });
   });
 });

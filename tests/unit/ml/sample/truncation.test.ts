@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadGenerator } from '../../../../src/main/ml/sample/sampler';
+import { loadSampler } from '../../../../src/main/ml/sample/sampler';
 import type { PixelImage } from '../../../../src/main/ml/sample/images';
 import { EMPTY_CONTENT, decodeKeepingContent, imageContent, truncateLatent } from '../../../../src/main/ml/sample/truncation';
 import { Rng } from '../../../../src/main/ml/rng';
@@ -79,7 +79,7 @@ describe('ψ = 0.5 keeps images (the shipped RGBA base on its own kind of data)'
   });
 
   it('makes no more near-empty images (alpha or contrast below the data’s 1st percentile) than the data has', async () => {
-    const g = await loadGenerator(basePath);
+    const g = await loadSampler(basePath);
     try {
       // The data: the built-in Twemoji sample, prepared at the model's size and channels.
       const root = path.join(ROOT, 'resources/samples/twemoji-faces-animals-food');

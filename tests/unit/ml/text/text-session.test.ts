@@ -13,7 +13,7 @@ import type { TextCorpusData } from '../../../../src/main/ml/data';
 import type { TextConfigs } from '../../../../src/main/ml/text/families';
 import { distinctN } from '../../../../src/main/ml/text/metrics';
 import type { TextFamily } from '../../../../src/main/ml/text/model';
-import { loadTextGenerator } from '../../../../src/main/ml/text/text-sampler';
+import { loadTextSampler } from '../../../../src/main/ml/text/sampler';
 import { TextTrainingSession, type TextEvaluation } from '../../../../src/main/ml/text/text-session';
 
 const SAMPLE = path.resolve(__dirname, '../../../../resources/samples/twemoji-names.txt');
@@ -80,9 +80,9 @@ describe.each(['charlstm', 'chartransformer'] as const)('%s on the emoji names',
   });
 
   it('writes more varied text at temperature 1.5 than at 0.3', async () => {
-    const g = await loadTextGenerator(endPath);
-    const cold = g.generate({ seed: 3, count: 16, temperature: 0.3, maxLength: 24 });
-    const hot = g.generate({ seed: 3, count: 16, temperature: 1.5, maxLength: 24 });
+    const g = await loadTextSampler(endPath);
+    const cold = g.sample({ seed: 3, count: 16, temperature: 0.3, maxLength: 24 });
+    const hot = g.sample({ seed: 3, count: 16, temperature: 1.5, maxLength: 24 });
     const d2 = { cold: distinctN(cold, 2), hot: distinctN(hot, 2) };
     console.log(`${family}: distinct-2 at T=0.3 ${d2.cold.toFixed(3)}, at T=1.5 ${d2.hot.toFixed(3)}`, cold.slice(0, 4), hot.slice(0, 4));
     expect(d2.hot).toBeGreaterThan(d2.cold + 0.1);
@@ -90,20 +90,20 @@ describe.each(['charlstm', 'chartransformer'] as const)('%s on the emoji names',
   });
 
   it('generates the same text from the same seed and settings, and starts with the prompt', async () => {
-    const g = await loadTextGenerator(endPath);
+    const g = await loadTextSampler(endPath);
     expect(g.step).toBe(FIRST + SECOND);
     expect(g.sha256).toBe(endSha);
     expect(g.family).toBe(family);
     const req = { prompt: 'cat', temperature: 0.9, topK: 8, maxLength: 12, seed: 99, count: 4 };
-    const a = g.generate(req);
+    const a = g.sample(req);
     expect(a).toHaveLength(4);
     for (const text of a) {
       expect(text.startsWith('cat')).toBe(true);
       expect(text.length).toBeLessThanOrEqual(3 + 12);
     }
-    expect(g.generate(req)).toEqual(a);
-    expect(g.generate({ ...req, count: 2 })).toEqual(a.slice(0, 2)); // text i does not depend on count
-    expect(g.generate({ ...req, seed: 100 })).not.toEqual(a);
+    expect(g.sample(req)).toEqual(a);
+    expect(g.sample({ ...req, count: 2 })).toEqual(a.slice(0, 2)); // text i does not depend on count
+    expect(g.sample({ ...req, seed: 100 })).not.toEqual(a);
     // The live session's weights are the checkpoint's: the same request gives the same text.
     const fresh = await TextTrainingSession.resume(endPath, data);
     expect(fresh.sample(req)).toEqual(a);

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TrainingSession } from '../../../../src/main/ml/train/session';
 import { encodeCheckpoint, readCheckpoint, writeFileAtomic } from '../../../../src/main/ml/checkpoint';
-import { loadGenerator } from '../../../../src/main/ml/sample/sampler';
+import { loadSampler } from '../../../../src/main/ml/sample/sampler';
 import { SMALL_GAN_LEGACY } from '../../../../src/main/ml/models/small-gan';
 import { DivergedError } from '../../../../src/main/ml/guards';
 import { FAMILIES, TINY, allFinite, blobs, tmpDir, useTestBackend } from './helpers';
@@ -234,7 +234,7 @@ describe('fine-tuning', () => {
       tuned.dispose();
     }
     // Samplers and resume read the old config as the old design too.
-    const g = await loadGenerator(file);
+    const g = await loadSampler(file);
     try {
       expect(g.sample({ seed: 1, count: 2 }).images).toHaveLength(2);
     } finally {

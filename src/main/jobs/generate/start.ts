@@ -35,7 +35,7 @@ import { checkpointPath } from '../train/start';
 import type { JobHandle, JobOutcome } from '../../engine/runner';
 import type { WorkerMessage } from '../../engine/protocol';
 import { blendCondition } from '../../ml/sample/latents';
-import type { ImagePlan, SampleMessage, SampleWorkerData, SampledImage } from './messages';
+import type { ImagePlan, GenerateMessage, GenerateWorkerData, GeneratedImage } from './messages';
 import { preloadWarmSampler, warmSamplerPort } from './warm';
 import type { ConditionRequest } from '../../ml/sample/sampler';
 
@@ -107,7 +107,7 @@ export function startGenerate(ctx: JobsContext, req: GenerateRequest): { jobId: 
   const ckptFile = checkpointPath(ctx, r.checkpoint);
   if (!fs.existsSync(ckptFile)) throw new AtelierError('not_found', `The checkpoint file of "${r.model.name}" (step ${r.checkpoint.step}) is missing.`);
 
-  let guard: SampleWorkerData['guard'];
+  let guard: GenerateWorkerData['guard'];
   const size = (r.model.meta as { size?: number }).size;
   if (r.datasetId !== null && size) {
     try {
@@ -119,7 +119,7 @@ export function startGenerate(ctx: JobsContext, req: GenerateRequest): { jobId: 
     }
   }
 
-  const workerData: SampleWorkerData = {
+  const workerData: GenerateWorkerData = {
     checkpointPath: ckptFile,
     backend: req.backend,
     truncation: req.truncation,
@@ -137,7 +137,7 @@ export function startGenerate(ctx: JobsContext, req: GenerateRequest): { jobId: 
   const state: GenerateJobState = { projectId: req.projectId, total: plans.length, ids: [], skipped: 0, files: [], backend: null, started: Date.now(), ms: 0, status: 'running', error: null, done: Promise.resolve() };
 
   const idAt = new Map<number, number>();
-  const onImages = async (job: JobHandle, images: SampledImage[]) => {
+  const onImages = async (job: JobHandle, images: GeneratedImage[]) => {
     for (const im of images) {
       const plan = plans[im.index]!;
       if (im.empty) {
@@ -221,11 +221,11 @@ export function startGenerate(ctx: JobsContext, req: GenerateRequest): { jobId: 
     kind: 'generate',
     projectId: req.projectId,
     params: { modelId: r.model.id, checkpointId: r.checkpoint.id, seed: req.seed, count: plans.length, prompt: req.prompt },
-    worker: 'sample',
+    worker: 'generate',
     workerData,
     port: warmSamplerPort(ctx, workerData),
     onMessage: async (msg: WorkerMessage, handle: JobHandle) => {
-      const m = msg as SampleMessage;
+      const m = msg as GenerateMessage;
       if (m.type === 'backend') {
         backend = m.name;
         state.backend = m.name;
@@ -343,7 +343,7 @@ export async function reproduceGeneration(ctx: JobsContext, id: number, backend?
   if (typeof p.latent !== 'string') throw new AtelierError('invalid_input', `Generation ${id} has no stored latent.`);
   const checkpoint: CheckpointRow | undefined = rec.checkpointId !== null ? getCheckpoint(ctx.db, rec.checkpointId) : findCheckpointBySha(ctx.db, rec.checkpointSha256);
   if (!checkpoint) throw new AtelierError('not_found', `The checkpoint that made generation ${id} (${rec.checkpointSha256.slice(0, 12)}…) is no longer in the catalog.`);
-  const workerData: SampleWorkerData = {
+  const workerData: GenerateWorkerData = {
     checkpointPath: checkpointPath(ctx, checkpoint),
     backend: backend ?? (rec.backend !== 'unknown' ? rec.backend : undefined),
     truncation: 1,
@@ -351,18 +351,18 @@ export async function reproduceGeneration(ctx: JobsContext, id: number, backend?
     batch: 1,
     images: [{ index: 0, seed: rec.seed, latent: { mode: 'latent', latent: p.latent }, condition: p.condition ?? {} }],
   };
-  let image: SampledImage | null = null;
+  let image: GeneratedImage | null = null;
   let usedBackend = 'unknown';
   let sha: string | null = null;
   const job = ctx.jobs.start({
     kind: 'reproduce',
     projectId: rec.projectId,
     params: { generationId: id },
-    worker: 'sample',
+    worker: 'generate',
     workerData,
     port: warmSamplerPort(ctx, workerData),
     onMessage: (msg: WorkerMessage) => {
-      const m = msg as SampleMessage;
+      const m = msg as GenerateMessage;
       if (m.type === 'backend') usedBackend = m.name;
       if (m.type === 'model') sha = m.sha256;
       if (m.type === 'images') image = m.images[0] ?? null;
@@ -371,7 +371,7 @@ export async function reproduceGeneration(ctx: JobsContext, id: number, backend?
   const outcome = await job.done;
   if (outcome.status !== 'done' || !image) throw new AtelierError('internal', `Regenerating ${id} failed: ${outcome.error?.message ?? outcome.status}`);
   if (sha !== null && sha !== rec.checkpointSha256) throw new AtelierError('invalid_input', `The checkpoint file changed since generation ${id} was made (hash differs).`);
-  const img = image as SampledImage;
+  const img = image as GeneratedImage;
   const stored = await sharp(containedPath(ctx.dataDir, rec.file)).raw().toBuffer({ resolveWithObject: true });
   let differing = 0;
   if (stored.info.channels !== img.channels || stored.data.length !== img.pixels.length) differing = Math.max(stored.data.length, img.pixels.length);

@@ -17,10 +17,10 @@ import { containedPath } from '../../files/contain';
 import { layout } from '../../files/data-dir';
 import { writeFileAtomic } from '../../files/atomic';
 import { checkpointPath } from '../train/start';
-import { resolveModel, type ResolvedModel } from '../sample/start';
+import { resolveModel, type ResolvedModel } from '../generate/start';
 import type { JobHandle } from '../../engine/runner';
 import type { WorkerMessage } from '../../engine/protocol';
-import type { TextSampleMessage, TextSampleWorkerData } from './messages';
+import type { TextGenerateMessage, TextGenerateWorkerData } from './messages';
 
 /** Where a text generation's text is kept (next to the images, same numbering). */
 export function textGenerationFile(projectId: number, id: number): string {
@@ -32,7 +32,7 @@ interface WorkerRun {
   status: string;
   error: string | null;
   backend: string | null;
-  model: Extract<TextSampleMessage, { type: 'model' }> | null;
+  model: Extract<TextGenerateMessage, { type: 'model' }> | null;
   texts: string[];
 }
 
@@ -42,7 +42,7 @@ async function runWorker(
   r: ResolvedModel,
   projectId: number,
   kind: string,
-  request: TextSampleWorkerData['request'],
+  request: TextGenerateWorkerData['request'],
   backend: string | undefined,
   onTexts?: (texts: string[], run: WorkerRun, job: JobHandle) => Promise<void>,
 ): Promise<WorkerRun> {
@@ -53,10 +53,10 @@ async function runWorker(
     kind,
     projectId,
     params: { modelId: r.model.id, checkpointId: r.checkpoint.id, ...request },
-    worker: 'text-sample',
-    workerData: { checkpointPath: file, backend, request } satisfies TextSampleWorkerData,
+    worker: 'text-generate',
+    workerData: { checkpointPath: file, backend, request } satisfies TextGenerateWorkerData,
     onMessage: async (msg: WorkerMessage, handle: JobHandle) => {
-      const m = msg as TextSampleMessage;
+      const m = msg as TextGenerateMessage;
       if (m.type === 'backend') {
         run.backend = m.name;
         if (!ctx.backend) ctx.backend = { name: m.name, reason: m.reason, threads: 0, skipped: [] };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../../../src/main/ml/rng';
-import { sampleToken } from '../../../../src/main/ml/text/generate';
+import { sampleToken } from '../../../../src/main/ml/text/sampler';
 
 describe('sampleToken', () => {
   const logits = [0.5, 3, 2.9, -1, 1];
@@ -42,11 +42,11 @@ describe('sampleToken', () => {
   });
 });
 
-describe('generateText', () => {
+describe('sampleTexts', () => {
   it('never returns an empty text, even from a model that would end every line at once', async () => {
     const tf = await import('@tensorflow/tfjs-core');
     const { useTestBackend } = await import('../train/helpers');
-    const { generateText } = await import('../../../../src/main/ml/text/generate');
+    const { sampleTexts } = await import('../../../../src/main/ml/text/sampler');
     const { CharVocab } = await import('../../../../src/main/ml/text/vocab');
     await useTestBackend();
     const vocab = CharVocab.fromDocuments(['ab', 'ba']);
@@ -64,10 +64,10 @@ describe('generateText', () => {
           return tf.tile(tf.tensor3d(row, [1, 1, vocab.size]), [x.shape[0], x.shape[1], 1]) as import('@tensorflow/tfjs-core').Tensor3D;
         }),
     };
-    const texts = generateText(model, vocab, { seed: 1, count: 8, temperature: 1 });
+    const texts = sampleTexts(model, vocab, { seed: 1, count: 8, temperature: 1 });
     expect(texts).toHaveLength(8);
     // One character each: <eos> may not come first, and comes (almost surely) right after.
     for (const t of texts) expect(t.length).toBeGreaterThanOrEqual(1);
-    expect(generateText(model, vocab, { seed: 1, count: 8, prompt: 'a' }).every((t) => t.length >= 2)).toBe(true);
+    expect(sampleTexts(model, vocab, { seed: 1, count: 8, prompt: 'a' }).every((t) => t.length >= 2)).toBe(true);
   });
 });

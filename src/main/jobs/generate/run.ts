@@ -1,22 +1,23 @@
 /**
- * The sampling loop: backend, generator, then the images in batches, each batch posted as soon as it
- * is decoded (the engine writes the files and rows and streams them to the views). The copy check
+ * A generate job, worker side: backend, sampler (posted as 'model'), then the images in batches, each
+ * batch posted as soon as it is decoded (the engine writes the files and rows and streams them to the views). The copy check
  * (feature space, training features, nearest neighbours) runs after every image was posted, so it
  * never delays the first image; its result follows as one 'nearest' message.
  *
- * What is slow to make (the backend, a loaded generator, a fitted guard) comes from a SamplerCache: the
- * warm sampler (host.ts) keeps them between jobs; a one-off worker makes them fresh.
+ * What is slow to make (the backend, a loaded sampler, a fitted guard) comes from a SamplerCache: the
+ * warm sampler (host.ts) keeps them between jobs; a one-off worker makes them fresh. Text generation
+ * (../text-generate/run.ts) has the same shape, in a one-off worker only.
  */
-import { initBackend, type BackendName, type BackendReport } from '../../ml/backend';
-import { loadGenerator, type ConditionRequest, type Generator } from '../../ml/sample/sampler';
+import { initChosenBackend, type BackendReport } from '../../ml/backend';
+import { loadSampler, type ConditionRequest, type Sampler } from '../../ml/sample/sampler';
 import { encodeLatent, planSource, steer } from '../../ml/sample/latents';
 import { decodeTruncated } from '../../ml/sample/truncation';
 import { createGuard, type Guard } from './guard';
-import type { ImagePlan, SampleMessage, SampleResult, SampleWorkerData, SampledImage } from './messages';
+import type { ImagePlan, GenerateMessage, GenerateWorkerResult, GenerateWorkerData, GeneratedImage } from './messages';
 
 /** What the loop needs of its job: node's JobChannel (worker-side.ts) and the warm host's channel. */
-export interface SampleChannel {
-  readonly data: SampleWorkerData;
+export interface GenerateChannel {
+  readonly data: GenerateWorkerData;
   readonly endRequested: 'cancel' | 'stop' | 'finish' | null;
   post(msg: { type: string } & Record<string, unknown>, transfer?: ArrayBuffer[]): void;
   progress(done: number, total: number | null, message?: string): void;
@@ -25,24 +26,24 @@ export interface SampleChannel {
 
 export interface SamplerCache {
   backend(name: string | undefined): Promise<BackendReport>;
-  /** A loaded generator (warm: it was already loaded); the cache owns it (callers never dispose it). */
-  generator(checkpointPath: string): Promise<{ generator: Generator; warm: boolean }>;
-  guard(g: NonNullable<SampleWorkerData['guard']>): Promise<Guard>;
-  /** Principal directions of a generator (k·latentDim values), kept with it. */
-  directions(g: Generator, k: number): Float32Array;
+  /** A loaded sampler (warm: it was already loaded); the cache owns it (callers never dispose it). */
+  sampler(checkpointPath: string): Promise<{ sampler: Sampler; warm: boolean }>;
+  guard(g: NonNullable<GenerateWorkerData['guard']>): Promise<Guard>;
+  /** Principal directions of a sampler's latent space (k·latentDim values), kept with it. */
+  directions(g: Sampler, k: number): Float32Array;
   /** Done with the job: a one-off cache frees what it made. */
   release(): void;
 }
 
 /** For a worker that runs one job and ends: nothing is kept. */
 export function oneOffCache(): SamplerCache {
-  const made: Generator[] = [];
+  const made: Sampler[] = [];
   return {
-    backend: (name) => initBackend(name && name !== 'auto' ? (name as BackendName) : undefined),
-    generator: async (file) => {
-      const g = await loadGenerator(file);
+    backend: (name) => initChosenBackend(name),
+    sampler: async (file) => {
+      const g = await loadSampler(file);
       made.push(g);
-      return { generator: g, warm: false };
+      return { sampler: g, warm: false };
     },
     guard: (g) => createGuard(g),
     directions: (g, k) => g.principalDirections(k),
@@ -50,14 +51,14 @@ export function oneOffCache(): SamplerCache {
   };
 }
 
-export async function runSampling(channel: SampleChannel, cache: SamplerCache): Promise<SampleResult> {
+export async function runGeneration(channel: GenerateChannel, cache: SamplerCache): Promise<GenerateWorkerResult> {
   const w = channel.data;
-  const post = (m: SampleMessage, transfer: ArrayBuffer[] = []) => channel.post(m, transfer);
+  const post = (m: GenerateMessage, transfer: ArrayBuffer[] = []) => channel.post(m, transfer);
   const t0 = performance.now();
   const report = await cache.backend(w.backend);
   post({ type: 'backend', name: report.name, reason: report.reason });
 
-  const { generator: g, warm } = await cache.generator(w.checkpointPath);
+  const { sampler: g, warm } = await cache.sampler(w.checkpointPath);
   post({ type: 'model', latentDim: g.latentDim, size: g.size, channels: g.channels, step: g.step, sha256: g.sha256, labelNames: g.labelNames, tagNames: g.tagNames, warm });
   const k = Math.min(w.directions.length, g.latentDim);
   const dirs = k > 0 && w.directions.some((o) => o !== 0) ? cache.directions(g, k) : null;
@@ -102,7 +103,7 @@ export async function runSampling(channel: SampleChannel, cache: SamplerCache): 
   return { count: done, ms: Math.round(performance.now() - t0) };
 }
 
-function decodeBatch(g: Generator, batch: ImagePlan[], w: SampleWorkerData, dirs: Float32Array | null): SampledImage[] {
+function decodeBatch(g: Sampler, batch: ImagePlan[], w: GenerateWorkerData, dirs: Float32Array | null): GeneratedImage[] {
   const d = g.latentDim;
   const sources = batch.map((p) => planSource(p.latent, d));
   const kept = decodeTruncated(

@@ -11,7 +11,7 @@ export interface ImagePlan {
   condition: ConditionRequest;
 }
 
-export interface SampleWorkerData {
+export interface GenerateWorkerData {
   checkpointPath: string;
   backend?: string;
   /** ψ for drawn latents (sample mode only). */
@@ -25,7 +25,7 @@ export interface SampleWorkerData {
   guard?: { dataDir: string; cacheDir: string; items: TrainingItem[]; prepare: PrepareSettings; size: number };
 }
 
-export interface SampledImage {
+export interface GeneratedImage {
   index: number;
   seed: number;
   pixels: Uint8Array;
@@ -48,20 +48,20 @@ export interface Nearest {
   threshold: number;
 }
 
-export type SampleMessage =
+export type GenerateMessage =
   | { type: 'backend'; name: string; reason: string }
-  | { type: 'model'; latentDim: number; size: number; channels: number; step: number; sha256: string; labelNames: string[]; tagNames: string[]; /** The generator was already loaded (warm sampler). */ warm: boolean }
-  | { type: 'images'; images: SampledImage[] }
+  | { type: 'model'; latentDim: number; size: number; channels: number; step: number; sha256: string; labelNames: string[]; tagNames: string[]; /** The sampler was already loaded (warm sampler). */ warm: boolean }
+  | { type: 'images'; images: GeneratedImage[] }
   | { type: 'guard'; status: 'ok' | 'skipped'; message?: string }
   /** The copy check, after every image was shown: image index → its nearest training image. */
   | { type: 'nearest'; items: Array<{ index: number; nearest: Nearest }> };
 
 /**
- * The warm sampler's own envelope (jobs/sample/warm.ts ⇄ host.ts): jobs and their controls in, each
- * job's messages (the SampleMessage and common job messages above) out, tagged with the job's id.
+ * The warm sampler's own envelope (jobs/generate/warm.ts ⇄ host.ts): jobs and their controls in, each
+ * job's messages (the GenerateMessage and common job messages above) out, tagged with the job's id.
  */
 export type HostInbound =
-  | { type: 'job'; jobId: number; data: SampleWorkerData }
+  | { type: 'job'; jobId: number; data: GenerateWorkerData }
   | { type: 'control'; jobId: number; action: ControlAction }
   /** Load a model ahead of its first request (Create opened it); no job, nothing is posted back. */
   | { type: 'preload'; checkpointPath: string; backend?: string };
@@ -71,7 +71,7 @@ export interface HostOutbound {
   msg: { type: string } & Record<string, unknown>;
 }
 
-export interface SampleResult {
+export interface GenerateWorkerResult {
   count: number;
   ms: number;
 }

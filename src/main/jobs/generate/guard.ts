@@ -6,13 +6,13 @@
 import { loadImageTrainingData } from '../../datasets/prepare';
 import { loadOrFitFeatureSpace, type FeatureSpace } from '../../ml/metrics/feature-space';
 import { loadTrainingFeatures, memorisationThreshold, nearestItems, saveTrainingFeatures, type TrainingFeatures } from '../../ml/metrics/nearest';
-import type { SampleWorkerData } from './messages';
+import type { GenerateWorkerData } from './messages';
 
 export interface Guard {
   check(images: Array<{ pixels: Uint8Array; width: number; channels: number }>): Array<{ itemId: number | null; distance: number; memorised: boolean; threshold: number }>;
 }
 
-export async function createGuard(g: NonNullable<SampleWorkerData['guard']>): Promise<Guard> {
+export async function createGuard(g: NonNullable<GenerateWorkerData['guard']>): Promise<Guard> {
   const data = await loadImageTrainingData(g.dataDir, g.items, g.size, g.prepare);
   const { space, key } = await loadOrFitFeatureSpace(data, g.cacheDir);
   let train: TrainingFeatures | null = await loadTrainingFeatures(g.cacheDir, key).catch(() => null);

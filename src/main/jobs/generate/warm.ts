@@ -1,8 +1,8 @@
 /**
  * The warm sampler, engine side. Starting a worker thread, a tfjs backend and a 20 MB checkpoint for
  * every request cost more than the sampling itself (16 images at 32 px are milliseconds of compute),
- * so image sampling runs in one long-lived worker per backend choice (host.ts), which keeps loaded
- * generators between requests. Each job gets a JobPort that behaves like a worker of its own for the
+ * so image generation runs in one long-lived worker per backend choice (host.ts), which keeps loaded
+ * samplers between requests. Each job gets a JobPort that behaves like a worker of its own for the
  * JobRunner (its messages, its 'exit' once it ended, terminate()), so jobs keep their catalog rows,
  * progress events and cancel as before.
  *
@@ -15,7 +15,7 @@ import type { JobsContext } from '../context';
 import type { JobPort } from '../../engine/runner';
 import type { ControlAction, WorkerMessage } from '../../engine/protocol';
 import { workerEntry } from '../../engine/worker-entry';
-import type { HostInbound, HostOutbound, SampleWorkerData } from './messages';
+import type { HostInbound, HostOutbound, GenerateWorkerData } from './messages';
 
 /** An idle warm sampler ends after this long (its memory is given back; the next request is cold). */
 export const IDLE_MS = 10 * 60_000;
@@ -60,7 +60,7 @@ export class WarmSampler {
     backend: string,
     private readonly onDead: (w: WarmSampler) => void = () => undefined,
   ) {
-    const entry = workerEntry('sample');
+    const entry = workerEntry('generate');
     this.worker = new Worker(entry.file, { workerData: { warm: true, backend }, argv: entry.argv });
     this.worker.on('message', (m: HostOutbound) => {
       if (m?.type !== 'hosted') return;
@@ -86,7 +86,7 @@ export class WarmSampler {
     this.settle();
   }
 
-  port(data: SampleWorkerData): JobPort {
+  port(data: GenerateWorkerData): JobPort {
     const port = new HostedPort(this, this.nextId++);
     this.ports.set(port.id, port);
     this.settle();
@@ -131,7 +131,7 @@ function samplerFor(ctx: JobsContext, backend: string | undefined): WarmSampler 
 }
 
 /** A port on the warm sampler for this backend choice (started on first use). */
-export function warmSamplerPort(ctx: JobsContext, data: SampleWorkerData): JobPort {
+export function warmSamplerPort(ctx: JobsContext, data: GenerateWorkerData): JobPort {
   return samplerFor(ctx, data.backend).port(data);
 }
 

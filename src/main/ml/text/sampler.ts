@@ -1,5 +1,11 @@
 /**
- * Text generation with a next-character model: prompt → continuation, one character at a time.
+ * The text sampler: a next-character model's continuations of a prompt, one character at a time.
+ * `sampleTexts(model, vocab, req)` draws from a model in memory (the training session's samples);
+ * `loadTextSampler(path)` loads one from a checkpoint file (weights only, no optimizer state):
+ *
+ *   const s = await loadTextSampler(ckptPath);
+ *   const names = s.sample({ prompt: 'cat ', temperature: 0.8, topK: 10, maxLength: 40, seed: 42, count: 8 });
+ *   s.dispose();
  *
  * Each text starts from <bos> + the prompt's characters and ends at <eos> or after `maxLength` new
  * characters. The model reads the last contextLength tokens. The next character is drawn from
@@ -12,12 +18,16 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { AtelierError } from '../../../shared/errors';
+import { isTextFamily } from '../../../shared/families';
 import { Rng } from '../rng';
-import type { TextModel } from './model';
-import type { CharVocab } from './vocab';
+import { readCheckpoint } from '../checkpoint';
+import { restoreStore } from '../restore';
+import { textFamilyModule, type TextConfigs } from './families';
+import type { TextFamily, TextModel } from './model';
+import { CharVocab } from './vocab';
 
-export interface GenerateRequest {
-  /** Text the generated ones start with (returned as their prefix). Default ''. */
+export interface TextSampleRequest {
+  /** Text the sampled ones start with (returned as their prefix). Default ''. */
   prompt?: string;
   /** > 0 scales the logits (< 1 safer, > 1 wilder); 0 = always the most likely character. Default 1. */
   temperature?: number;
@@ -45,7 +55,7 @@ interface Settings {
   count: number;
 }
 
-function settings(req: GenerateRequest): Settings {
+function settings(req: TextSampleRequest): Settings {
   const s = { prompt: req.prompt ?? '', temperature: req.temperature ?? 1, topK: req.topK ?? 0, maxLength: req.maxLength ?? 64, seed: req.seed, count: req.count ?? 1 };
   const bad = (m: string) => new AtelierError('bad_request', m);
   if (typeof s.prompt !== 'string') throw bad('prompt must be text.');
@@ -57,7 +67,7 @@ function settings(req: GenerateRequest): Settings {
   return s;
 }
 
-export function generateText(model: TextModel, vocab: CharVocab, req: GenerateRequest): string[] {
+export function sampleTexts(model: TextModel, vocab: CharVocab, req: TextSampleRequest): string[] {
   const s = settings(req);
   const master = new Rng(s.seed);
   const rngs = Array.from({ length: s.count }, () => master.fork());
@@ -118,4 +128,54 @@ export function sampleToken(logits: ArrayLike<number>, temperature: number, topK
     if (u < 0) return kept[j]!;
   }
   return kept[kept.length - 1]!;
+}
+
+export interface TextSampler {
+  readonly family: TextFamily;
+  readonly config: TextConfigs[TextFamily];
+  readonly vocab: CharVocab;
+  /** Training step the checkpoint was saved at. */
+  readonly step: number;
+  /** SHA-256 of the checkpoint file. */
+  readonly sha256: string;
+  /** `count` texts, each starting with the prompt. */
+  sample(req: TextSampleRequest): string[];
+  dispose(): void;
+}
+
+export async function loadTextSampler(checkpointPath: string): Promise<TextSampler> {
+  const ckpt = await readCheckpoint(checkpointPath);
+  const h = ckpt.header;
+  if (!isTextFamily(h.family)) throw new AtelierError('invalid_input', `${checkpointPath} is not a text model checkpoint (family ${h.family}).`);
+  const module = textFamilyModule(h.family);
+  const config = h.config as unknown as TextConfigs[TextFamily];
+  module.validate(config);
+  const vocab = CharVocab.fromHeader(h.vocab);
+  const model = module.build(config, vocab.size, new Rng(0), { inference: true });
+  restoreStore(model.store, ckpt, { missing: (name) => `${checkpointPath} lacks model tensor ${name}.` });
+  return new CheckpointTextSampler(h.family, config, vocab, h.step, ckpt.sha256, model);
+}
+
+class CheckpointTextSampler implements TextSampler {
+  private disposed = false;
+
+  constructor(
+    readonly family: TextFamily,
+    readonly config: TextConfigs[TextFamily],
+    readonly vocab: CharVocab,
+    readonly step: number,
+    readonly sha256: string,
+    private readonly model: TextModel,
+  ) {}
+
+  sample(req: TextSampleRequest): string[] {
+    if (this.disposed) throw new Error('this sampler was disposed');
+    return sampleTexts(this.model, this.vocab, req);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.model.store.dispose();
+  }
 }

@@ -1,6 +1,6 @@
 /**
- * The warm sampler, worker side: one thread that runs sampling jobs one after another and keeps what
- * is slow to make between them — the backend, the last MAX_GENERATORS loaded generators (keyed by
+ * The warm sampler, worker side: one thread that runs generate jobs one after another and keeps what
+ * is slow to make between them — the backend, the last MAX_SAMPLERS loaded samplers (keyed by
  * checkpoint file; least recently used evicted and disposed, each with its truncation centre and
  * principal directions) and the last MAX_GUARDS copy-check guards (keyed by their training data).
  * A second request to the same model skips loading altogether and decodes at once.
@@ -10,14 +10,14 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { AtelierError } from '../../../shared/errors';
-import { initBackend, type BackendName, type BackendReport } from '../../ml/backend';
-import { loadGenerator, type Generator } from '../../ml/sample/sampler';
+import { initChosenBackend, type BackendReport } from '../../ml/backend';
+import { loadSampler, type Sampler } from '../../ml/sample/sampler';
 import { createGuard, type Guard } from './guard';
-import { runSampling, type SampleChannel, type SamplerCache } from './run';
+import { runGeneration, type GenerateChannel, type SamplerCache } from './run';
 import type { ControlAction } from '../../engine/protocol';
-import type { HostInbound, HostOutbound, SampleWorkerData } from './messages';
+import type { HostInbound, HostOutbound, GenerateWorkerData } from './messages';
 
-export const MAX_GENERATORS = 3;
+export const MAX_SAMPLERS = 3;
 export const MAX_GUARDS = 2;
 
 /** A small LRU of promises: the newest use last; evicted values are handed to `drop`. */
@@ -50,35 +50,35 @@ class Lru<V> {
 
 export class WarmCache implements SamplerCache {
   private report: Promise<BackendReport> | null = null;
-  private readonly generators = new Lru<Generator>(MAX_GENERATORS, (g) => g.dispose());
+  private readonly samplers = new Lru<Sampler>(MAX_SAMPLERS, (g) => g.dispose());
   private readonly guards = new Lru<Guard>(MAX_GUARDS, () => undefined);
-  private readonly dirs = new WeakMap<Generator, Map<number, Float32Array>>();
+  private readonly dirs = new WeakMap<Sampler, Map<number, Float32Array>>();
 
   backend(name: string | undefined): Promise<BackendReport> {
     // The engine gives each backend choice its own warm worker, so the first job's choice holds.
-    this.report ??= initBackend(name && name !== 'auto' ? (name as BackendName) : undefined);
+    this.report ??= initChosenBackend(name);
     return this.report;
   }
 
-  async generator(file: string): Promise<{ generator: Generator; warm: boolean }> {
+  async sampler(file: string): Promise<{ sampler: Sampler; warm: boolean }> {
     // A file replaced in place (same path, new bytes) is a new model.
     const st = fs.statSync(file);
     let warm = true;
-    const generator = await this.generators.get(`${file}\0${st.size}\0${st.mtimeMs}`, () => {
+    const sampler = await this.samplers.get(`${file}\0${st.size}\0${st.mtimeMs}`, () => {
       warm = false;
-      return loadGenerator(file);
+      return loadSampler(file);
     });
-    return { generator, warm };
+    return { sampler, warm };
   }
 
-  guard(g: NonNullable<SampleWorkerData['guard']>): Promise<Guard> {
+  guard(g: NonNullable<GenerateWorkerData['guard']>): Promise<Guard> {
     const key = createHash('sha256')
       .update(JSON.stringify([g.cacheDir, g.size, g.prepare, g.items.map((i) => [i.id, i.file])]))
       .digest('hex');
     return this.guards.get(key, () => createGuard(g));
   }
 
-  directions(g: Generator, k: number): Float32Array {
+  directions(g: Sampler, k: number): Float32Array {
     let byK = this.dirs.get(g);
     if (!byK) this.dirs.set(g, (byK = new Map()));
     let d = byK.get(k);
@@ -92,14 +92,14 @@ export class WarmCache implements SamplerCache {
 }
 
 /** One job's side of the shared thread: the same cooperation points as worker-side.ts's JobChannel. */
-class HostedChannel implements SampleChannel {
+class HostedChannel implements GenerateChannel {
   private paused = false;
   private ending: 'cancel' | 'stop' | 'finish' | null = null;
   private wake: (() => void) | null = null;
 
   constructor(
     readonly jobId: number,
-    readonly data: SampleWorkerData,
+    readonly data: GenerateWorkerData,
   ) {}
 
   get endRequested(): 'cancel' | 'stop' | 'finish' | null {
@@ -160,7 +160,7 @@ export function serveWarmSampler(): void {
         try {
           if (ch.endRequested === 'cancel') ch.finish({ count: 0, ms: 0 }, 'cancelled');
           else {
-            const result = await runSampling(ch, cache);
+            const result = await runGeneration(ch, cache);
             const end: string | null = ch.endRequested; // changed while sampling
             ch.finish(result, end === 'cancel' ? 'cancelled' : 'done');
           }
@@ -187,7 +187,7 @@ export function serveWarmSampler(): void {
       // Best effort: a model that fails to load here fails again, with its message, in its job.
       void cache
         .backend(m.backend)
-        .then(() => cache.generator(m.checkpointPath))
+        .then(() => cache.sampler(m.checkpointPath))
         .catch(() => undefined);
     }
   });

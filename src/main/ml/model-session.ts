@@ -1,0 +1,120 @@
+/**
+ * What every training session shares, whatever it trains: train/session.ts (images) and
+ * text/text-session.ts (text) extend ModelSession. It holds the family, config, model and the run's
+ * Rng; counts steps behind the divergence guard (a NaN/Inf loss poisons the session: no more steps, no
+ * more checkpoints, so the last good checkpoint on disk is never overwritten); writes the checkpoint
+ * (every tensor of the model's store, its counters, then what the kind adds); and frees the model.
+ *
+ * A kind brings its data, its step and what its checkpoint header carries: the vocabulary, the session
+ * state (the BaseSessionState fields plus its own, e.g. the data order) and any extra arrays (the image
+ * grid's fixed latents), through the hooks below. A resume rebuilds the model from the header, then
+ * restoreRun fills it.
+ */
+import { encodeCheckpoint, writeFileAtomic, type Checkpoint, type CheckpointHeader, type NamedArray } from './checkpoint';
+import { DivergedError, assertFinite } from './guards';
+import type { ParamStore } from './nn/params';
+import { restoreStore } from './restore';
+import type { Rng, RngState } from './rng';
+
+/** The `session` fields of every checkpoint header; a kind adds its own around them. */
+export interface BaseSessionState {
+  seed: number;
+  rng: { words: RngState; spare: number | null };
+  /** The held-out (validation) split: indices into the data, drawn with the run's Rng at creation. */
+  heldOut: number[];
+  /** How much data the run was created on: a resume on other data draws its split afresh. */
+  dataCount: number;
+  /** The backend that wrote the checkpoint. */
+  backend: string;
+}
+
+/**
+ * Config fields as they come from outside the library (a run's stored settings): merged over the
+ * family's defaults, then checked by the family's validate, like typed overrides.
+ */
+export type ConfigOverrides = Readonly<Record<string, unknown>>;
+
+export abstract class ModelSession<F extends string, C extends object, M extends { readonly store: ParamStore }> {
+  private currentStep: number;
+  private diverged: DivergedError | null = null;
+  private disposed = false;
+
+  protected constructor(
+    readonly family: F,
+    readonly config: C,
+    protected readonly model: M,
+    protected readonly rng: Rng,
+    step: number,
+  ) {
+    this.currentStep = step;
+  }
+
+  get step(): number {
+    return this.currentStep;
+  }
+
+  protected assertUsable(): void {
+    if (this.disposed) throw new Error('this training session was disposed');
+    if (this.diverged) throw this.diverged;
+  }
+
+  /** A step's losses, read back: the step counts, or (NaN/Inf) the session is poisoned and it throws. */
+  protected countStep(losses: Record<string, number>): number {
+    try {
+      assertFinite(this.currentStep + 1, losses);
+    } catch (e) {
+      this.diverged = e as DivergedError;
+      throw e;
+    }
+    return ++this.currentStep;
+  }
+
+  /** Snapshot taken synchronously at call time, written atomically (see ./checkpoint.ts). */
+  async saveCheckpoint(path: string): Promise<{ bytes: number; sha256: string }> {
+    this.assertUsable();
+    this.beforeSave();
+    const arrays: NamedArray[] = this.model.store.list().map((e) => ({
+      name: e.name,
+      role: e.role,
+      shape: e.variable.shape,
+      data: (e.variable.dataSync() as Float32Array).slice(),
+    }));
+    arrays.push(...this.sessionArrays());
+    const chunks = encodeCheckpoint(
+      {
+        family: this.family,
+        config: this.config as unknown as Record<string, unknown>,
+        step: this.currentStep,
+        vocab: this.vocabHeader(),
+        counters: { ...this.model.store.counters },
+        session: this.sessionState() as unknown as Record<string, unknown>,
+      },
+      arrays,
+    );
+    return writeFileAtomic(path, chunks);
+  }
+
+  /** Before the snapshot: bring derived state up to date, check replicas agree. */
+  protected beforeSave(): void {}
+
+  /** Arrays the session keeps besides the model's (role 'session'). */
+  protected sessionArrays(): NamedArray[] {
+    return [];
+  }
+
+  protected abstract vocabHeader(): CheckpointHeader['vocab'];
+
+  /** The header's `session` field (its key order is the file's: keep it). */
+  protected abstract sessionState(): BaseSessionState;
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.model.store.dispose();
+  }
+}
+
+/** Resume: every tensor and counter of a model rebuilt from its own checkpoint's header. */
+export function restoreRun(store: ParamStore, ckpt: Checkpoint, path: string): void {
+  restoreStore(store, ckpt, { counters: true, missing: (name) => `${path} does not match its own model (tensor ${name}).` });
+}
