@@ -226,10 +226,13 @@ def draw_aug(n, size):
     }
 
 
-def small_gan_fixture():
+def small_gan_fixture(file='small-gan.json', **design):
+    """The default model's step; `design` overrides the design options (gUpsample, dHead) for a variant."""
     cfg = dict(size=32, channels=4, latentDim=8, width=2, maxWidth=8, lr=2e-4, beta1=0.5, beta2=0.999, emaDecay=0.999,
                diffAugment=['color', 'translation', 'cutout'], mbstdGroup=2, gNorm='batch', gSkip=True, gUpsample='resize',
                gOutInitScale=0.1, gNormBias=False, gEmaStats=True, batchSize=4, heldOutFraction=0)
+    cfg.update(design)
+    flatten = cfg.get('dHead') == 'flatten'
     S, C, Z, n, g = cfg['size'], cfg['channels'], cfg['latentDim'], cfg['batchSize'], cfg['mbstdGroup']
     ch = lambda r: min(cfg['maxWidth'], cfg['width'] * S // r)
     P = {}
@@ -258,7 +261,7 @@ def small_gan_fixture():
     conv('G/rgb', ch(S), C, 3, 0.05)
     for i, r in enumerate([32, 16, 8]):
         conv(f'D/conv{i}', C if i == 0 else ch(r), ch(r // 2), 4)
-    feat = ch(4) + 1
+    feat = (16 if flatten else 1) * ch(4) + 1
     P['D/out/w'] = T(rng.normal(0, 1 / np.sqrt(feat), (feat, 1)))
     P['D/out/b'] = T(rng.normal(0, 0.05, 1))
     d_weights = [f'D/conv{i}/w' for i in range(3)] + ['D/out/w']
@@ -284,7 +287,8 @@ def small_gan_fixture():
         for i, r in enumerate(rs):
             here = F.conv2d(x, conv_w(W(f'G/rgb{r}/w')), W(f'G/rgb{r}/b'))
             rgb = bilinear2x(here if rgb is None else rgb + here)
-            x = F.conv2d(nearest2x(x), conv_w(W(f'G/up{i}/w')), padding=1)
+            up = bilinear2x if cfg['gUpsample'] == 'bilinear' else nearest2x
+            x = F.conv2d(up(x), conv_w(W(f'G/up{i}/w')), padding=1)
             x = torch.relu(BN(P, f'G/up{i}/bn')(x, train, update)) if W is live else torch.relu(bn_with(W, f'G/up{i}/bn', x))
         out = F.conv2d(x, conv_w(W('G/rgb/w')), W('G/rgb/b'), padding=1)
         return nhwc(torch.tanh(out + rgb))
@@ -324,7 +328,7 @@ def small_gan_fixture():
         h = nchw(x)
         for i in range(3):
             h = F.leaky_relu(F.conv2d(F.pad(h, [1, 1, 1, 1]), conv_w(W(f'D/conv{i}/w')), W(f'D/conv{i}/b'), stride=2), 0.2)
-        feats = h.sum(dim=[2, 3])
+        feats = nhwc(h).reshape(h.shape[0], -1) if flatten else h.sum(dim=[2, 3])  # flatten in NHWC order, as tf.reshape
         m = nhwc(h).reshape(h.shape[0] // g, g, -1)
         std = torch.sqrt(((m - m.mean(1, keepdim=True)) ** 2).mean(1) + 1e-8).mean(1)  # [groups]
         mb = std.repeat_interleave(g).view(-1, 1) * (h.shape[2] * h.shape[3])
@@ -375,7 +379,7 @@ def small_gan_fixture():
         standing['estimating'] = False
         sample = G(ema, zs, False, False)
     after = {k: enc(v) for k, v in P.items() if not (k.startswith('ema/') and (k.endswith('/mean') or k.endswith('/var')))}
-    write('small-gan.json', {
+    write(file, {
         'family': 'default', 'config': cfg, 'init': init, 'steps': steps, 'grads': grads, 'after': after,
         'sample': {'zStats': enc(zstats), 'stats': {k: enc(v) for k, v in P.items() if k.startswith('ema/') and (k.endswith('/mean') or k.endswith('/var'))},
                    'z': enc(zs), 'out': enc(sample)},
@@ -383,4 +387,6 @@ def small_gan_fixture():
 
 
 dcgan_fixture()
-small_gan_fixture()
+small_gan_fixture(dHead='pool')  # the design before session 7 (nearest resize-convs, pooled D head)
+# Bilinear resize-convs in G and D's head over the whole 4×4 map (the default's head since session 7).
+small_gan_fixture('small-gan-bilinear-flatten.json', gUpsample='bilinear', dHead='flatten')

@@ -9,6 +9,8 @@
  *   mode), nearest-2× resize-convs, 1×1 toRGB skips with bilinear 2×, spectral norm with its power
  *   iteration, minibatch stddev, sum pooling, hinge loss, DiffAugment (color, translation, cutout) with
  *   fixed draws, EMA with warm-up, Adam; RGBA, so DiffAugment's colour ops must leave alpha alone.
+ * - small-gan-bilinear-flatten.json: the same step with bilinear-2× resize-convs (PyTorch's
+ *   interpolate, align_corners=False) and D's linear head over the whole 4×4 map (flattened NHWC).
  *
  * Each checks: the four losses of each of 3 steps, every gradient of step 1, every weight / statistic /
  * spectral-norm vector / EMA weight after 3 steps, and an eval-mode sample from the sampling weights.
@@ -181,7 +183,8 @@ function train(fx: Fixture, model: ImageModel): { grads: Map<string, Float32Arra
 
 describe.each([
   ['classic DCGAN', 'dcgan.json'],
-  ['default model (small GAN)', 'small-gan.json'],
+  ['default model (small GAN), nearest resize-convs and pooled D head', 'small-gan.json'],
+  ['default model (small GAN), bilinear resize-convs and D head over the 4×4 map', 'small-gan-bilinear-flatten.json'],
 ])('parity with PyTorch: %s', (_name, file) => {
   const fx = load(file);
   let model: ImageModel;

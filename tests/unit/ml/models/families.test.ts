@@ -21,13 +21,13 @@ describe('image model families', () => {
     const mlp = familyModule('mlpgan').defaults({ size: 64, channels: 3 });
     expect(mlp).toMatchObject({ size: 28, channels: 1 });
     const small = familyModule('default').defaults({ size: 64, channels: 4 }) as unknown as Record<string, unknown>;
-    expect(small).toMatchObject({ size: 64, channels: 4, lr: 2e-4, beta1: 0.5, beta2: 0.999, diffAugment: ['color', 'translation', 'cutout'] });
+    expect(small).toMatchObject({ size: 64, channels: 4, lr: 5e-4, beta1: 0.5, beta2: 0.999, diffAugment: ['color', 'translation', 'cutout'] });
     expect(small.batchSize).toBeGreaterThanOrEqual(8);
     expect(small.batchSize).toBeLessThanOrEqual(32);
     expect(small.emaDecay).toBeGreaterThan(0);
     // What makes it learn in minutes: BN generator, resize-conv upsampling with per-resolution RGB skips,
-    // minibatch stddev in D (see the measurements in small-gan.ts).
-    expect(small).toMatchObject({ gNorm: 'batch', gSkip: true, gUpsample: 'resize', mbstdGroup: 4 });
+    // minibatch stddev and a head over the whole 4×4 map in D (see the measurements in small-gan.ts).
+    expect(small).toMatchObject({ gNorm: 'batch', gSkip: true, gUpsample: 'resize', mbstdGroup: 4, dHead: 'flatten' });
   });
 
   it('rejects unusable configs with a bad_request AtelierError', async () => {
