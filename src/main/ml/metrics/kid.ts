@@ -14,6 +14,7 @@
  * `subsetSize`, its subsets hold 3/4 of it, so subsets still differ and `std` reflects both sides.
  * Each side's Gram matrix is computed once; subsets only index into it.
  */
+import { gram } from './gram';
 import { Rng } from '../rng';
 
 export interface KidOptions {
@@ -46,16 +47,10 @@ export const DEFAULT_KID_OPTIONS: KidOptions = { subsets: 100, subsetSize: 100, 
 
 /** Cubic polynomial kernel matrix between row sets a (na×d) and b (nb×d), row-major float64. */
 function polyKernel(a: Float32Array, na: number, b: Float32Array, nb: number, d: number, gamma: number): Float64Array {
-  const out = new Float64Array(na * nb);
-  for (let i = 0; i < na; i++) {
-    const ai = i * d;
-    for (let j = 0; j < nb; j++) {
-      const bj = j * d;
-      let dot = 0;
-      for (let t = 0; t < d; t++) dot += a[ai + t]! * b[bj + t]!;
-      const v = gamma * dot + 1;
-      out[i * nb + j] = v * v * v;
-    }
+  const out = gram(a, na, b, nb, d);
+  for (let i = 0; i < out.length; i++) {
+    const v = gamma * out[i]! + 1;
+    out[i] = v * v * v;
   }
   return out;
 }

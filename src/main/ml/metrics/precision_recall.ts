@@ -11,20 +11,16 @@
  * sample counts. Exact O(n²·d) distances: sets here are a few hundred items.
  */
 
+import { gram } from './gram';
+
 /** Squared Euclidean distances between rows of a (na×d) and b (nb×d). */
 export function pairwiseSqDist(a: Float32Array, na: number, b: Float32Array, nb: number, d: number): Float64Array {
-  const out = new Float64Array(na * nb);
+  const out = gram(a, na, b, nb, d);
   const normA = rowSqNorms(a, na, d);
   const normB = rowSqNorms(b, nb, d);
   for (let i = 0; i < na; i++) {
-    const ai = i * d;
-    for (let j = 0; j < nb; j++) {
-      const bj = j * d;
-      let dot = 0;
-      for (let t = 0; t < d; t++) dot += a[ai + t]! * b[bj + t]!;
-      // max(0, ·) because cancellation can leave a tiny negative for identical rows.
-      out[i * nb + j] = Math.max(0, normA[i]! + normB[j]! - 2 * dot);
-    }
+    // max(0, ·) because cancellation can leave a tiny negative for identical rows.
+    for (let j = 0; j < nb; j++) out[i * nb + j] = Math.max(0, normA[i]! + normB[j]! - 2 * out[i * nb + j]!);
   }
   return out;
 }
