@@ -120,9 +120,12 @@ export interface SmallGanConfig extends BaseImageConfig {
    *   Noto emoji     40 / 30 / 1079        24 / 26 / 1097       21 / 27 / 1040
    *   Tabler icons   222 / 208 / 3110      56 / 84 / 2145       40 / 53 / 1003
    *   pixelarticons  35 / 72 / 1390        –                    15 / 23 / 664
+   *   game-icons     59 / 42 / 1034        –                    25 / 22 / 1057
+   *   mnist          5.9 / 7.5 / 74        –                    3.1 / 3.6 / 24
    * Looked at: pixelarticons turned from pixel fragments into crisp boxed glyphs, Tabler from speckled
    * fragments into rounded outlines with strokes inside, Noto from speckled blobs into centred
-   * orange/yellow/blue blobs with less speckle.
+   * orange/yellow/blue blobs with less speckle, mnist from fringed fragments into legible digit strokes;
+   * game-icons stayed speckled silhouettes.
    */
   dHead?: 'pool' | 'flatten';
   /** Scale of the full-resolution toRGB's initial weights (1 = Xavier); small = start from the skips' smooth image. */
