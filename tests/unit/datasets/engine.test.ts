@@ -14,7 +14,7 @@ import { hamming, hashWords } from '../../../src/main/datasets/phash';
 import { augmentImage } from '../../../src/main/datasets/augment';
 import { DEFAULT_AUGMENT } from '../../../src/shared/contract/datasets';
 import { tempDir } from '../support/tmp';
-import { makeZip, noisePng, writeNoiseImages } from './support';
+import { importAndWait, makeZip, noisePng, writeNoiseImages } from './support';
 
 let service: Service | undefined;
 afterEach(async () => {
@@ -22,12 +22,6 @@ afterEach(async () => {
   service = undefined;
 });
 
-async function importAndWait(s: Service, input: Parameters<Service['call']>[1]) {
-  const { jobId, datasetId } = await s.call('datasets.import', input);
-  await s.ctx.jobs.get(jobId)?.done;
-  const report = await s.call('datasets.importReport', { jobId });
-  return { datasetId, report: report! };
-}
 
 describe('datasets engine pieces', () => {
   it('sniffs types from bytes, not names', async () => {

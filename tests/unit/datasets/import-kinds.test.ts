@@ -13,7 +13,7 @@ import { colourDistance, colourOf, fingerprintFromRgba, hamming, hashWords } fro
 import { humanReport } from '../../../src/main/cli/import';
 import type { ImportReport } from '../../../src/shared/contract';
 import { tempDir } from '../support/tmp';
-import { noisePng } from './support';
+import { importAndWait, noisePng } from './support';
 
 let service: Service | undefined;
 afterEach(async () => {
@@ -21,13 +21,6 @@ afterEach(async () => {
   service = undefined;
 });
 
-async function importAndWait(s: Service, input: Parameters<Service['call']>[1]) {
-  const { jobId, datasetId } = await s.call('datasets.import', input);
-  await s.ctx.jobs.get(jobId)?.done;
-  const report = (await s.call('datasets.importReport', { jobId }))!;
-  const dataset = await s.call('datasets.get', { id: datasetId });
-  return { dataset, report };
-}
 
 const HEART = 'M32 56 C10 40 4 28 4 18 C4 9 11 4 18 4 C24 4 29 8 32 13 C35 8 40 4 46 4 C53 4 60 9 60 18 C60 28 54 40 32 56 Z';
 const heart = (fill: string, size = 64, format: 'png' | 'jpeg' = 'png') => {

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import sharp from 'sharp';
 import yazl from 'yazl';
+import type { Service } from '../../../src/main/service';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const CLI_SOURCE = path.join(ROOT, 'src', 'main', 'cli', 'main.ts');
@@ -142,4 +143,13 @@ export function itemCount(dbFile: string): number {
   } catch {
     return 0; // not created yet, or busy: try again
   }
+}
+
+/** Imports through the service, waits for the job, and returns the dataset and its import report. */
+export async function importAndWait(s: Service, input: Parameters<Service['call']>[1]) {
+  const { jobId, datasetId } = await s.call('datasets.import', input);
+  await s.ctx.jobs.get(jobId)?.done;
+  const report = (await s.call('datasets.importReport', { jobId }))!;
+  const dataset = await s.call('datasets.get', { id: datasetId });
+  return { datasetId, dataset, report };
 }
