@@ -1,4 +1,4 @@
-import type { AugmentSettings, Dataset, DatasetItem, ImportReport, PrepareSettings, SampleInfo } from '../../../shared/contract';
+import type { AugmentSettings, Dataset, DatasetItem, ImportReport, Input, PrepareSettings, SampleInfo } from '../../../shared/contract';
 import { api, errorMessage } from './api';
 import { toasts } from './toasts.svelte';
 import { launchHeaders } from './launch-key';
@@ -193,9 +193,19 @@ class DatasetsState {
 
   async importPaths(paths: string[], datasetId?: number): Promise<void> {
     if (this.projectId === null) return;
+    await this.startImport({ paths, ...(datasetId !== undefined ? { datasetId } : {}) });
+  }
+
+  /**
+   * Start an import job from `source` (paths on the engine's machine, or an upload that `stage` sends
+   * first) and open its dataset; from then on the job's progress events drive the bar. A failure on the
+   * way clears the bar and says why.
+   */
+  private async startImport(source: Omit<Input<'datasets.import'>, 'projectId'>, stage?: () => Promise<void>): Promise<void> {
     try {
+      await stage?.();
       this.progress = { jobId: null, datasetId: null, phase: 'importing', done: 0, total: null, message: 'Starting…' };
-      const r = await api.call('datasets.import', { projectId: this.projectId, paths, ...(datasetId !== undefined ? { datasetId } : {}) });
+      const r = await api.call('datasets.import', { projectId: this.projectId!, ...source });
       this.progress = { ...this.progress, jobId: r.jobId, datasetId: r.datasetId };
       await this.refresh(false);
       await this.select(r.datasetId);
@@ -239,37 +249,32 @@ class DatasetsState {
     }
     const uploadId = crypto.randomUUID().replace(/-/g, '');
     this.progress = { jobId: null, datasetId: null, phase: 'uploading', done: 0, total: files.length, message: 'Uploading…' };
-    try {
-      let next = 0;
-      let done = 0;
-      const worker = async () => {
-        while (next < files.length) {
-          const f = files[next++]!;
-          const res = await fetch(`/api/upload?id=${uploadId}&path=${encodeURIComponent(f.path)}`, {
-            method: 'POST',
-            body: f.file,
-            credentials: 'same-origin',
-            headers: launchHeaders('application/octet-stream'),
-          });
-          // Read every answer to the end, the good ones too: a fetch whose body is never read stays
-          // open in the browser (pending in DevTools long after the import) until it is collected.
-          const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
-          if (!res.ok) throw new Error(`${f.path}: ${body?.error?.message ?? res.statusText}`);
-          done++;
-          if (this.progress) this.progress = { ...this.progress, done, message: f.path };
-        }
-      };
-      await Promise.all([worker(), worker(), worker()]);
-      this.progress = { jobId: null, datasetId: null, phase: 'importing', done: 0, total: null, message: 'Starting…' };
-      const target = into ? { datasetId: into.id } : { ...(newName ? { name: newName } : {}), ...(textOnly ? { kind: 'text' as const } : {}) };
-      const r = await api.call('datasets.import', { projectId: this.projectId, uploadId, ...target });
-      this.progress = { ...this.progress, jobId: r.jobId, datasetId: r.datasetId };
-      await this.refresh(false);
-      await this.select(r.datasetId);
-    } catch (err) {
-      this.progress = null;
-      toasts.error(errorMessage(err));
-    }
+    const target = into ? { datasetId: into.id } : { ...(newName ? { name: newName } : {}), ...(textOnly ? { kind: 'text' as const } : {}) };
+    await this.startImport({ uploadId, ...target }, () => this.upload(files, uploadId));
+  }
+
+  /** Stream each file to the web host's staging area under `uploadId`, three at a time. */
+  private async upload(files: PickedFile[], uploadId: string): Promise<void> {
+    let next = 0;
+    let done = 0;
+    const worker = async () => {
+      while (next < files.length) {
+        const f = files[next++]!;
+        const res = await fetch(`/api/upload?id=${uploadId}&path=${encodeURIComponent(f.path)}`, {
+          method: 'POST',
+          body: f.file,
+          credentials: 'same-origin',
+          headers: launchHeaders('application/octet-stream'),
+        });
+        // Read every answer to the end, the good ones too: a fetch whose body is never read stays
+        // open in the browser (pending in DevTools long after the import) until it is collected.
+        const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
+        if (!res.ok) throw new Error(`${f.path}: ${body?.error?.message ?? res.statusText}`);
+        done++;
+        if (this.progress) this.progress = { ...this.progress, done, message: f.path };
+      }
+    };
+    await Promise.all([worker(), worker(), worker()]);
   }
 
   private async finishImport(jobId: number, status: string): Promise<void> {

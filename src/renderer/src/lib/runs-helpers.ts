@@ -91,53 +91,30 @@ export interface TrainDefaults {
 export const FINE_TUNE_BELOW = 100;
 
 /**
- * Defaults from the dataset's size: few images → a smaller batch (more updates per epoch) and stronger
- * augmentation (so the discriminator does not memorise them); many → bigger batches and light
- * augmentation.
+ * The size tiers behind the defaults, smallest first: a dataset takes the first tier whose `below` bound
+ * is above its image count. Few images → a smaller batch (more updates per epoch) and stronger
+ * augmentation (so the discriminator does not memorise them); many → bigger batches and light augmentation.
  */
+const TIERS: ReadonlyArray<Omit<TrainDefaults, 'suggestFineTune' | 'why'> & { below: number; why: (n: number) => string }> = [
+  { below: FINE_TUNE_BELOW, batchSize: 8, size: 32, steps: 600, augment: { flip: true, rotationDeg: 10, cropFraction: 0.85, colorJitter: 0.2 }, why: (n) => `${n} images is very few: a small batch, strong augmentation and, where a base model fits, fine-tuning it.` },
+  { below: 500, batchSize: 16, size: 32, steps: 2000, augment: { flip: true, rotationDeg: 5, cropFraction: 0.9, colorJitter: 0.1 }, why: (n) => `${n} images: a small batch and moderate augmentation.` },
+  { below: 3000, batchSize: 32, size: 64, steps: 4000, augment: { flip: true, rotationDeg: 0, cropFraction: 0.95, colorJitter: 0 }, why: (n) => `${n} images: a medium batch and light augmentation.` },
+  { below: Infinity, batchSize: 64, size: 64, steps: 8000, augment: { flip: true, rotationDeg: 0, cropFraction: 1, colorJitter: 0 }, why: (n) => `${n} images: enough for a larger batch and little augmentation.` },
+];
+
+/** Defaults from the dataset's size (TIERS); below FINE_TUNE_BELOW images the form proposes fine-tuning. */
 export function defaultsForDataset(itemCount: number): TrainDefaults {
   const n = Math.max(0, itemCount);
-  let d: Omit<TrainDefaults, 'batchSize'> & { batchSize: number };
-  if (n < FINE_TUNE_BELOW) {
-    d = {
-      batchSize: 8,
-      size: 32,
-      steps: 600,
-      augment: { flip: true, rotationDeg: 10, cropFraction: 0.85, colorJitter: 0.2 },
-      suggestFineTune: true,
-      why: `${n} images is very few: a small batch, strong augmentation and, where a base model fits, fine-tuning it.`,
-    };
-  } else if (n < 500) {
-    d = {
-      batchSize: 16,
-      size: 32,
-      steps: 2000,
-      augment: { flip: true, rotationDeg: 5, cropFraction: 0.9, colorJitter: 0.1 },
-      suggestFineTune: false,
-      why: `${n} images: a small batch and moderate augmentation.`,
-    };
-  } else if (n < 3000) {
-    d = {
-      batchSize: 32,
-      size: 64,
-      steps: 4000,
-      augment: { flip: true, rotationDeg: 0, cropFraction: 0.95, colorJitter: 0 },
-      suggestFineTune: false,
-      why: `${n} images: a medium batch and light augmentation.`,
-    };
-  } else {
-    d = {
-      batchSize: 64,
-      size: 64,
-      steps: 8000,
-      augment: { flip: true, rotationDeg: 0, cropFraction: 1, colorJitter: 0 },
-      suggestFineTune: false,
-      why: `${n} images: enough for a larger batch and little augmentation.`,
-    };
-  }
-  // A batch larger than the dataset only repeats images within a step.
-  d.batchSize = Math.max(2, Math.min(d.batchSize, n || 2));
-  return d;
+  const tier = TIERS.find((t) => n < t.below) ?? TIERS[TIERS.length - 1]!;
+  return {
+    // A batch larger than the dataset only repeats images within a step.
+    batchSize: Math.max(2, Math.min(tier.batchSize, n || 2)),
+    size: tier.size,
+    steps: tier.steps,
+    augment: { ...tier.augment },
+    suggestFineTune: n < FINE_TUNE_BELOW,
+    why: tier.why(n),
+  };
 }
 
 /** A new run's proposed length: a time box that brings a result to look at in about ten minutes. */
