@@ -136,14 +136,9 @@ async function target(service: Service, flags: GenerateFlags): Promise<Target> {
   return { modelId: model.id, family: model.family, projectId };
 }
 
-async function generateText(service: Service, { modelId, projectId }: Target, flags: GenerateFlags, opts: GlobalOptions): Promise<void> {
+async function generateText(service: Service, model: Target, flags: GenerateFlags, opts: GlobalOptions): Promise<void> {
   const req: GenerateTextRequest = {
-    projectId,
-    modelId,
-    checkpointId: flags.checkpoint ? num(flags.checkpoint, '--checkpoint', true) : undefined,
-    prompt: flags.prompt ?? '',
-    seed: num(flags.seed, '--seed', true),
-    count: flags.count === undefined ? 8 : num(flags.count, '--count', true),
+    ...requestBase(model, flags, 8),
     temperature: num(flags.temperature, '--temperature'),
     topK: num(flags.topK, '--top-k', true),
     maxLength: num(flags.length, '--length', true),
@@ -161,7 +156,19 @@ async function generateText(service: Service, { modelId, projectId }: Target, fl
   );
 }
 
-function buildRequest({ modelId, projectId }: Target, flags: GenerateFlags): GenerateRequest {
+/** The fields an image and a text request take alike from the flags (only the default count differs). */
+function requestBase({ modelId, projectId }: Target, flags: GenerateFlags, defaultCount: number) {
+  return {
+    projectId,
+    modelId,
+    checkpointId: flags.checkpoint ? num(flags.checkpoint, '--checkpoint', true) : undefined,
+    prompt: flags.prompt ?? '',
+    seed: num(flags.seed, '--seed', true),
+    count: flags.count === undefined ? defaultCount : num(flags.count, '--count', true),
+  };
+}
+
+function buildRequest(model: Target, flags: GenerateFlags): GenerateRequest {
   const interpolate = flags.interpolate
     ? (() => {
         const [a, b] = flags.interpolate.split(',').map((s) => num(s.trim(), '--interpolate', true));
@@ -170,12 +177,7 @@ function buildRequest({ modelId, projectId }: Target, flags: GenerateFlags): Gen
       })()
     : undefined;
   return {
-    projectId,
-    modelId,
-    checkpointId: flags.checkpoint ? num(flags.checkpoint, '--checkpoint', true) : undefined,
-    prompt: flags.prompt ?? '',
-    seed: num(flags.seed, '--seed', true),
-    count: flags.count === undefined ? 16 : num(flags.count, '--count', true),
+    ...requestBase(model, flags, 16),
     batch: num(flags.batch, '--batch', true),
     truncation: num(flags.truncation, '--truncation'),
     directions: (flags.direction ?? []).map((d) => num(d, '--direction')),

@@ -14,40 +14,20 @@
  * the generator's first).
  */
 import {
-  backend_util,
   Conv2DBackpropFilter,
   type Conv2DBackpropFilterAttrs,
   type KernelConfig,
   type KernelFunc,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
-import { alloc, f32, free, input, reshape, run, slice, transpose, type BackendWasm } from './wasm-kernel';
+import { convGeometry, matMulAs, type ConvAttrs, type Shape4 } from './conv-gradient';
+import { alloc, f32, free, input, run, slice, transpose, type BackendWasm } from './wasm-kernel';
 
-export function conv2dBackpropFilterNHWC(
-  backend: BackendWasm,
-  x: TensorInfo,
-  dy: TensorInfo,
-  filterShape: [number, number, number, number],
-  strides: [number, number] | number,
-  pad: Conv2DBackpropFilterAttrs['pad'],
-  dimRoundingMode?: 'floor' | 'round' | 'ceil',
-): TensorInfo {
-  const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: inC, outHeight: oh, outWidth: ow, outChannels: outC } = info;
-  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
-  const { top, left, bottom, right } = info.padInfo;
-  const noPad = top === 0 && left === 0 && bottom === 0 && right === 0;
-
-  const pointwise = kh === 1 && kw === 1 && sh === 1 && sw === 1 && noPad;
-  const fullCover = oh === 1 && ow === 1 && noPad && kh === h && kw === w;
-  if (pointwise || fullCover) {
-    const rows = pointwise ? n * h * w : n;
-    const a = reshape(backend, x, [1, rows, kh * kw * inC]);
-    const b = reshape(backend, dy, [1, rows, outC]);
-    const prod = run(backend, 'BatchMatMul', { a, b }, { transposeA: true, transposeB: false });
-    const out = reshape(backend, prod, filterShape);
-    free(backend, a, b, prod);
-    return out;
+export function conv2dBackpropFilterNHWC(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, filterShape: Shape4, attrs: ConvAttrs): TensorInfo {
+  const { n, h, w, inC, oh, ow, outC, kh, kw, sh, sw, top, left, matmulRows } = convGeometry(x.shape as Shape4, filterShape, attrs);
+  if (matmulRows > 0) {
+    // dW = xᵀ · dy
+    return matMulAs(backend, x, [1, matmulRows, kh * kw * inC], dy, [1, matmulRows, outC], { transposeA: true, transposeB: false }, filterShape);
   }
 
   // Rows of x below the last one any tap reads (valid/floor padding can leave some) are dropped;
@@ -100,11 +80,11 @@ export function makeConv2DBackpropFilterConfig(): KernelConfig {
       const xh = transpose(b, x, [0, 2, 3, 1]);
       const dyh = transpose(b, dy, [0, 2, 3, 1]);
       const padNHWC = Array.isArray(pad) ? [pad[0], pad[2], pad[3], pad[1]] : pad;
-      const out = conv2dBackpropFilterNHWC(b, xh, dyh, filterShape, strides, padNHWC as typeof pad, dimRoundingMode);
+      const out = conv2dBackpropFilterNHWC(b, xh, dyh, filterShape, { strides, pad: padNHWC as typeof pad, dimRoundingMode });
       free(b, xh, dyh);
       return out;
     }
-    return conv2dBackpropFilterNHWC(b, x, dy, filterShape, strides, pad, dimRoundingMode);
+    return conv2dBackpropFilterNHWC(b, x, dy, filterShape, { strides, pad, dimRoundingMode });
   };
   return { kernelName: Conv2DBackpropFilter, backendName: 'wasm', kernelFunc };
 }

@@ -18,14 +18,14 @@
  * where the phase method would multiply 15 zeros for every useful product).
  */
 import {
-  backend_util,
   Conv2DBackpropInput,
   type Conv2DBackpropInputAttrs,
   type KernelConfig,
   type KernelFunc,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
-import { alloc, f32, free, input, replacement, reshape, run, slice, stockKernel, type BackendWasm } from './wasm-kernel';
+import { convGeometry, matMulAs, type ConvAttrs, type Shape4 } from './conv-gradient';
+import { alloc, f32, free, input, replacement, run, slice, stockKernel, type BackendWasm } from './wasm-kernel';
 
 /** One residue class of output rows (or columns) along one axis. */
 export interface Phase {
@@ -166,33 +166,12 @@ function interleave(
   return out;
 }
 
-/** dx for NHWC tensors; exported for the backprop-filter and tests. */
-export function conv2dBackpropInputNHWC(
-  backend: BackendWasm,
-  dy: TensorInfo,
-  filter: TensorInfo,
-  inputShape: [number, number, number, number],
-  strides: [number, number] | number,
-  pad: Conv2DBackpropInputAttrs['pad'],
-  dimRoundingMode?: 'floor' | 'round' | 'ceil',
-): TensorInfo {
-  const info = backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode, false, 'channelsLast');
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: inC, outHeight: oh, outWidth: ow, outChannels: outC } = info;
-  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
-  const { top, left, bottom, right } = info.padInfo;
-  const noPad = top === 0 && left === 0 && bottom === 0 && right === 0;
-
-  // A matrix product suffices: dx = dy · Wᵀ, with W viewed as [taps·inC, outC].
-  const pointwise = kh === 1 && kw === 1 && sh === 1 && sw === 1 && noPad;
-  const fullCover = oh === 1 && ow === 1 && noPad && kh === h && kw === w;
-  if (pointwise || fullCover) {
-    const rowsA = pointwise ? n * h * w : n;
-    const a = reshape(backend, dy, [1, rowsA, outC]);
-    const b = reshape(backend, filter, [1, kh * kw * inC, outC]);
-    const prod = run(backend, 'BatchMatMul', { a, b }, { transposeA: false, transposeB: true });
-    const out = reshape(backend, prod, inputShape);
-    free(backend, a, b, prod);
-    return out;
+/** dx for NHWC tensors. */
+export function conv2dBackpropInputNHWC(backend: BackendWasm, dy: TensorInfo, filter: TensorInfo, inputShape: Shape4, attrs: ConvAttrs): TensorInfo {
+  const { n, h, w, inC, oh, ow, outC, kh, kw, sh, sw, top, left, matmulRows } = convGeometry(inputShape, filter.shape as Shape4, attrs);
+  if (matmulRows > 0) {
+    // dx = dy · Wᵀ, with W viewed as [taps·inC, outC].
+    return matMulAs(backend, dy, [1, matmulRows, outC], filter, [1, kh * kw * inC, outC], { transposeA: false, transposeB: true }, inputShape);
   }
 
   const rowPlan = planAxis(h, oh, kh, sh, top);
@@ -264,7 +243,7 @@ export function makeConv2DBackpropInputConfig(): KernelConfig {
     if (dataFormat === 'NCHW' || dy.dtype !== 'float32' || filter.dtype !== 'float32') {
       return stock({ inputs, backend, attrs });
     }
-    return conv2dBackpropInputNHWC(backend as BackendWasm, dy, filter, inputShape, strides, pad, dimRoundingMode);
+    return conv2dBackpropInputNHWC(backend as BackendWasm, dy, filter, inputShape, { strides, pad, dimRoundingMode });
   };
   return replacement(Conv2DBackpropInput, kernelFunc);
 }

@@ -40,6 +40,7 @@ import type { Rng } from '../rng';
 import { DIFFAUGMENT_ALL, diffAugment, drawDiffAugment, type DiffAugmentOp } from '../nn/diffaugment';
 import { checkCommon, configError, drawLatents, lrelu, minimize, stagesFor } from './common';
 import type { BaseImageConfig, Conditioning, ImageBatch, ImageFamilyModule, ImageModel, StepContext, Vocab } from './model';
+import { scaledWidthDefaults } from './widths';
 
 export interface SmallGanConfig extends BaseImageConfig {
   /** Image side: 32, 64 or 128. */
@@ -165,13 +166,8 @@ type DesignOptions = Required<Pick<SmallGanConfig, 'mbstdGroup' | 'gNorm' | 'gSk
 export const SMALL_GAN_LEGACY: DesignOptions = { mbstdGroup: 0, gNorm: 'pixel', gSkip: false, gUpsample: 'transposed', dBlur: false, dHead: 'pool', gOutInitScale: 1, gNormBias: true, gEmaStats: false };
 
 export function smallGanDefaults(data: { size: number; channels: 1 | 3 | 4 }): SmallGanConfig {
-  const size = (SMALL_GAN_SIZES as readonly number[]).includes(data.size) ? data.size : 64;
   return {
-    size,
-    channels: data.channels,
-    latentDim: 128,
-    width: Math.max(8, 1024 / size),
-    maxWidth: 256,
+    ...scaledWidthDefaults(data, SMALL_GAN_SIZES, 128),
     lr: 5e-4,
     beta1: 0.5,
     beta2: 0.999,

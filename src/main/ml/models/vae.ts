@@ -22,6 +22,7 @@ import { ParamStore } from '../nn/params';
 import type { Rng } from '../rng';
 import { checkCommon, configError, drawLatents, lrelu, minimize, stagesFor } from './common';
 import type { BaseImageConfig, ImageBatch, ImageFamilyModule, ImageModel, StepContext } from './model';
+import { scaledWidthDefaults } from './widths';
 
 export interface VaeConfig extends BaseImageConfig {
   /** Image side: 32, 64 or 128. */
@@ -51,13 +52,8 @@ export interface VaeConfig extends BaseImageConfig {
 const SIZES = [32, 64, 128] as const;
 
 export function vaeDefaults(data: { size: number; channels: 1 | 3 | 4 }): VaeConfig {
-  const size = (SIZES as readonly number[]).includes(data.size) ? data.size : 64;
   return {
-    size,
-    channels: data.channels,
-    latentDim: 64,
-    width: Math.max(8, 1024 / size),
-    maxWidth: 256,
+    ...scaledWidthDefaults(data, SIZES, 64),
     klWeight: 1,
     lr: 5e-4,
     beta1: 0.9,

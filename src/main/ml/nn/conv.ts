@@ -24,7 +24,17 @@ function initFilter(rng: Rng, shape: number[], how: Init, fanIn: number, fanOut:
   return init.xavier(rng, shape, fanIn, fanOut);
 }
 
-export class Conv2d {
+/** A layer's filter: its shape and the fans its init reads (the one way the two layers' parameters differ). */
+interface FilterSpec {
+  shape: number[];
+  fanIn: number;
+  fanOut: number;
+  /** The fan-in PyTorch's default init uses for this layer ('torch' init). */
+  torchFanIn: number;
+}
+
+/** What the two layers share: their fields, how their parameters are made, the bias. */
+abstract class ConvLayer {
   constructor(
     readonly name: string,
     readonly inC: number,
@@ -32,37 +42,39 @@ export class Conv2d {
     readonly opts: ConvOptions,
   ) {}
 
+  protected abstract filter(): FilterSpec;
+
   create(store: ParamStore, rng: Rng): void {
-    const k = this.opts.kernel;
-    const how = this.opts.init ?? { kind: 'xavier' };
-    store.add(`${this.name}/w`, initFilter(rng, [k, k, this.inC, this.outC], how, k * k * this.inC, k * k * this.outC, k * k * this.inC));
+    const { shape, fanIn, fanOut, torchFanIn } = this.filter();
+    store.add(`${this.name}/w`, initFilter(rng, shape, this.opts.init ?? { kind: 'xavier' }, fanIn, fanOut, torchFanIn));
     if (this.opts.bias ?? true) store.add(`${this.name}/b`, init.zeros([this.outC]));
   }
 
-  apply(f: Fwd, x: tf.Tensor4D): tf.Tensor4D {
-    const s = this.opts.stride ?? 1;
-    const y = tf.conv2d(x, f.w(`${this.name}/w`) as tf.Tensor4D, s, this.opts.pad ?? 'same');
+  protected addBias(f: Fwd, y: tf.Tensor4D): tf.Tensor4D {
     return (this.opts.bias ?? true) ? tf.add(y, f.w(`${this.name}/b`)) : y;
   }
 }
 
-export class ConvTranspose2d {
-  constructor(
-    readonly name: string,
-    readonly inC: number,
-    readonly outC: number,
-    readonly opts: ConvOptions,
-  ) {}
+export class Conv2d extends ConvLayer {
+  protected filter(): FilterSpec {
+    const k = this.opts.kernel;
+    return { shape: [k, k, this.inC, this.outC], fanIn: k * k * this.inC, fanOut: k * k * this.outC, torchFanIn: k * k * this.inC };
+  }
 
-  create(store: ParamStore, rng: Rng): void {
+  apply(f: Fwd, x: tf.Tensor4D): tf.Tensor4D {
+    const s = this.opts.stride ?? 1;
+    return this.addBias(f, tf.conv2d(x, f.w(`${this.name}/w`) as tf.Tensor4D, s, this.opts.pad ?? 'same'));
+  }
+}
+
+export class ConvTranspose2d extends ConvLayer {
+  protected filter(): FilterSpec {
     const k = this.opts.kernel;
     const s = this.opts.stride ?? 1;
-    const how = this.opts.init ?? { kind: 'xavier' };
     // Each output pixel sees about k²/s² input taps per input channel.
     const fanIn = (k * k * this.inC) / (s * s);
     const fanOut = (k * k * this.outC) / (s * s);
-    store.add(`${this.name}/w`, initFilter(rng, [k, k, this.outC, this.inC], how, fanIn, fanOut, k * k * this.outC));
-    if (this.opts.bias ?? true) store.add(`${this.name}/b`, init.zeros([this.outC]));
+    return { shape: [k, k, this.outC, this.inC], fanIn, fanOut, torchFanIn: k * k * this.outC };
   }
 
   apply(f: Fwd, x: tf.Tensor4D): tf.Tensor4D {
@@ -72,6 +84,6 @@ export class ConvTranspose2d {
     const pad = this.opts.pad ?? 'same';
     const out = (n: number) => (pad === 'same' ? n * s : (n - 1) * s + k);
     const y = tf.conv2dTranspose(x, f.w(`${this.name}/w`) as tf.Tensor4D, [b, out(h), out(w), this.outC], s, pad);
-    return (this.opts.bias ?? true) ? tf.add(y, f.w(`${this.name}/b`)) : y;
+    return this.addBias(f, y);
   }
 }
