@@ -52,7 +52,7 @@ async function renderSvg(svg, px, size) {
 }
 
 /** A PNG file resized to size×size RGBA (lanczos3; sharp premultiplies alpha while resizing). */
-async function resizePng(file, size) {
+export async function resizePng(file, size) {
   const { data, info } = await sharp(file).ensureAlpha().resize(size, size, { kernel: 'lanczos3', fit: 'fill' }).raw().toBuffer({ resolveWithObject: true });
   if (info.channels !== 4) throw new Error(`${file}: ${info.channels} channels after ensureAlpha`);
   return data;
@@ -70,6 +70,26 @@ async function writePair(rgba, size, dirs, name) {
   await sharp(rgba, raw).flatten({ background: WHITE }).removeAlpha().png(opts).toFile(path.join(dirs.rgb, `${name}.png`));
 }
 
+/** The npm package of each emoji vendor's images. */
+export const EMOJI_PACKAGES = { twitter: 'emoji-datasource-twitter', google: 'emoji-datasource-google' };
+
+/**
+ * Every 64 px image of one emoji vendor ('twitter' | 'google'), every category except Component, sorted
+ * by file name without repeats: [{ image: '1f600.png', file, category }]. The emoji sets spread over
+ * this list; the fine-tuning benchmark splits it into the base model's images and its held-out ones.
+ */
+export function emojiImages(vendor) {
+  const dir = pkgDir(EMOJI_PACKAGES[vendor]);
+  const emoji = JSON.parse(fs.readFileSync(path.join(dir, 'emoji.json'), 'utf8'));
+  const names = emoji
+    .filter((e) => e[`has_img_${vendor}`] && e.category !== 'Component')
+    .map((e) => e.image)
+    .filter((f) => fs.existsSync(path.join(dir, 'img', vendor, '64', f)))
+    .sort();
+  const category = new Map(emoji.map((e) => [e.image, e.category]));
+  return [...new Set(names)].map((f) => ({ image: f, file: path.join(dir, 'img', vendor, '64', f), category: category.get(f) }));
+}
+
 function emojiSet(vendor, pkg, label, licence) {
   return {
     description: `${label}: ${pkg} img/${vendor}/64, every category except Component, ${MAX_IMAGES} images evenly spread over the sorted file names`,
@@ -77,16 +97,8 @@ function emojiSet(vendor, pkg, label, licence) {
     alpha: true,
     labelled: true,
     list() {
-      const dir = pkgDir(pkg);
-      const emoji = JSON.parse(fs.readFileSync(path.join(dir, 'emoji.json'), 'utf8'));
-      const names = emoji
-        .filter((e) => e[`has_img_${vendor}`] && e.category !== 'Component')
-        .map((e) => e.image)
-        .filter((f) => fs.existsSync(path.join(dir, 'img', vendor, '64', f)))
-        .sort();
       // The category (Smileys & Emotion, Animals & Nature, …) travels along: the --adherence rows use it as the label.
-      const category = new Map(emoji.map((e) => [e.image, e.category]));
-      return spread([...new Set(names)]).map((f) => ({ name: f.replace(/\.png$/, ''), file: path.join(dir, 'img', vendor, '64', f), category: category.get(f) }));
+      return spread(emojiImages(vendor)).map((e) => ({ name: e.image.replace(/\.png$/, ''), file: e.file, category: e.category }));
     },
     async render(item, size) {
       return resizePng(item.file, size);
@@ -187,10 +199,11 @@ export function hasVariant(set, variant) {
 
 /**
  * Build one set at one size into root/<set>/{rgb,rgba}<size>/ (rgb only for sets without alpha) and return
- * where it is. Built once: a folder with a complete manifest is reused.
+ * where it is. Built once: a folder with a complete manifest is reused. `spec` defaults to the named set of
+ * SETS; another script may pass its own ({ description, attribution, alpha, list(), render(item, size),
+ * source() }, as in SETS) to build a set of its own the same way.
  */
-export async function buildSet(set, size, root) {
-  const spec = SETS[set];
+export async function buildSet(set, size, root, spec = SETS[set]) {
   if (!spec) throw new Error(`unknown set "${set}" (one of ${SET_NAMES.join(', ')})`);
   const dirs = { rgb: path.join(root, set, `rgb${size}`), rgba: spec.alpha ? path.join(root, set, `rgba${size}`) : null };
   const manifestFile = path.join(root, set, `manifest-${size}.json`);

@@ -16,7 +16,7 @@ for (const [signal, code] of [
   ['SIGTERM', 143],
 ]) {
   process.once(signal, () => {
-    process.stderr.write(`\nbench-quality: ${signal}, stopping ${children.size} child process(es)\n`);
+    process.stderr.write(`\n${path.basename(process.argv[1] ?? 'bench', '.mjs')}: ${signal}, stopping ${children.size} child process(es)\n`);
     process.exit(code);
   });
 }
@@ -54,17 +54,20 @@ export function run(cmd, args, { log, env, cwd } = {}) {
   });
 }
 
+/** The last stdout line that is JSON: an object (most commands) or an array (`atelier models list`). */
 function lastJson(text) {
-  const lines = text.trim().split('\n').filter((l) => l.trim().startsWith('{'));
-  if (lines.length === 0) return null;
-  try {
-    return JSON.parse(lines.at(-1));
-  } catch {
-    return null;
+  const lines = text.trim().split('\n').filter((l) => /^\s*[{[]/.test(l));
+  for (const line of lines.reverse()) {
+    try {
+      return JSON.parse(line);
+    } catch {
+      // a line that only looks like JSON ("[note] …"): try the one before
+    }
   }
+  return null;
 }
 
-/** Run a command whose last stdout line is a JSON object; fail with the tail of its stderr otherwise. */
+/** Run a command whose last stdout line is a JSON object (or array); fail with the tail of its stderr otherwise. */
 export async function runJson(cmd, args, opts = {}) {
   const r = await run(cmd, args, opts);
   const value = lastJson(r.stdout);
