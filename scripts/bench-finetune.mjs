@@ -14,7 +14,6 @@
  * contact sheets are the quality benchmark's (scripts/bench-quality/). See docs/bench-finetune.md.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SETS, SET_NAMES, buildSet } from './bench-quality/datasets.mjs';
@@ -22,6 +21,7 @@ import { contactSheet, pngs, pick } from './bench-quality/sheet.mjs';
 import { runJson, findPython } from './bench-quality/run.mjs';
 import { PRODUCE, BASE_DATA, HELDOUT } from './bench-finetune/sets.mjs';
 import { markdown, resultsTable, summaryLines, beatsScratch } from './bench-finetune/report.mjs';
+import { die, machineLine, parseFlags, resultsHead, usageError } from './bench-quality/cli.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = path.join(ROOT, 'bin', 'atelier.js');
@@ -64,32 +64,7 @@ ATELIER_PYTHON (default: /usr/bin/python3, Debian's python3-torch), ATELIER_WASM
 // ---------------------------------------------------------------------------------------------- options
 
 function parseArgs(argv) {
-  const valueFlags = new Set(['sets', 'arms', 'base', 'minutes', 'samples', 'seed', 'backend', 'out']);
-  const boolFlags = new Set(['parallel', 'keep-data', 'help']);
-  const o = {};
-  for (let i = 0; i < argv.length; i++) {
-    let a = argv[i];
-    if (a === '-h') a = '--help';
-    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(a);
-    if (!m) usage(`unexpected argument "${a}"`);
-    const [, name, inline] = m;
-    if (boolFlags.has(name)) o[name] = true;
-    else if (valueFlags.has(name)) {
-      const v = inline ?? argv[++i];
-      if (v === undefined) usage(`--${name} needs a value`);
-      o[name] = v;
-    } else usage(`unknown option --${name}`);
-  }
-  if (o.help) {
-    console.log(HELP);
-    process.exit(0);
-  }
-  const num = (name, dflt, { min = 0, int = false } = {}) => {
-    if (o[name] === undefined) return dflt;
-    const n = Number(o[name]);
-    if (!Number.isFinite(n) || n < min || (int && !Number.isInteger(n))) usage(`--${name} must be ${int ? 'an integer' : 'a number'} ≥ ${min}, got "${o[name]}"`);
-    return n;
-  };
+  const { o, num, usage } = parseFlags(argv, { valueFlags: ['sets', 'arms', 'base', 'minutes', 'samples', 'seed', 'backend', 'out'], boolFlags: ['parallel', 'keep-data'], help: HELP });
   const sets = [...new Set((o.sets ?? 'produce,game-icons,tabler').split(',').map((s) => s.trim()).filter(Boolean))];
   for (const s of sets) {
     if (SEEN_BY_BASE.has(s)) usage(`--sets: "${s}" is no target: the base was trained on it (all but the held-out produce, which is the "produce" set)`);
@@ -158,15 +133,7 @@ function parseArms(text) {
   return out;
 }
 
-function usage(msg) {
-  process.stderr.write(`bench-finetune: ${msg}\n\n${HELP}\n`);
-  process.exit(2);
-}
-
-function die(msg) {
-  process.stderr.write(`bench-finetune: ${msg}\n`);
-  process.exit(1);
-}
+const usage = (msg) => usageError(HELP, msg);
 
 const log = (msg) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 const fmtMin = (ms) => `${(ms / 60000).toFixed(1)} min`;
@@ -434,9 +401,8 @@ function attributionLines() {
 }
 
 function notes() {
-  const cpus = os.cpus();
   const lines = [
-    `Machine: ${cpus.length} × ${cpus[0]?.model ?? '?'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}; Node ${process.version}; torch ${py.torch} (${py.python}).`,
+    machineLine(py),
     `Base: "${base.name}" (${base.family}, ${base.size} px, ${base.channels} channels, step ${base.step}, sha256 ${base.sha256.slice(0, 12)}…); its row is sampled untrained (\`atelier generate --model "${base.name}"\`, no prompt).`,
     `Arms: scratch = \`atelier train --model default --size ${base.size}\`; finetune = \`atelier train --from "${base.name}"\` (+ \`--freeze-d\`, \`--lr-scale\`, \`--model\` as the arm says); every arm \`--minutes ${opts.minutes} --seed ${opts.seed} --sample-every 1000000 --checkpoint-every 1000000\`${opts.backend ? ` --backend ${opts.backend}` : ''}, one uninterrupted session, ` +
       `${opts.parallel ? 'two side by side (an odd last one alone), `--workers 1` each (sharing the machine: fewer steps each)' : "one after the other with Atelier's default workers"}; backend ${[...backends].join('; ') || '—'}. ` +
@@ -468,15 +434,7 @@ function writeResults(final) {
   const md = markdown({ targets: done, armSpecs: opts.arms, minutes: opts.minutes, learned: hasLearned, settings, notes: notes(), attributions: attributionLines() });
   fs.writeFileSync(path.join(opts.out, 'results.md'), md);
   const json = {
-    benchmark: 'finetune',
-    complete: final,
-    startedAt: startedAt.toISOString(),
-    finishedAt: final ? new Date().toISOString() : null,
-    command: `node scripts/bench-finetune.mjs ${process.argv.slice(2).join(' ')}`.trim(),
-    options: opts,
-    shared: { dir: SHARED, ruler: KID, featnet: hasLearned ? FEATNET : null },
-    python: py,
-    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? null, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+    ...resultsHead('finetune', { final, startedAt, options: opts, shared: { dir: SHARED, ruler: KID, featnet: hasLearned ? FEATNET : null }, python: py }),
     base: { name: base.name, family: base.family, size: base.size, channels: base.channels, labels: base.labels, step: base.step, sha256: base.sha256, samples: path.relative(opts.out, base.samplesDir), vsBaseData: base.vsBase ?? null },
     baseData: { ...baseData.manifest, dir: path.relative(opts.out, baseDataDir) },
     targets: done.map((t) => ({

@@ -11,13 +11,13 @@
  * a fresh --data-dir per set, as a user would. See docs/bench-quality.md.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SETS, SET_NAMES, VARIANTS, parseVariant, hasVariant, hasLabels, buildSet, buildLabelled } from './bench-quality/datasets.mjs';
 import { contactSheet, pngs, pick } from './bench-quality/sheet.mjs';
 import { runJson, findPython } from './bench-quality/run.mjs';
 import { markdown, resultsTable, curveTable, goalLine, ratio, meetsGoal, adherenceFrom, adherenceTable } from './bench-quality/report.mjs';
+import { die, machineLine, parseFlags, resultsHead } from './bench-quality/cli.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = path.join(ROOT, 'bin', 'atelier.js');
@@ -55,32 +55,7 @@ eval/kid.py), ATELIER_PYTHON (default: /usr/bin/python3, Debian's python3-torch)
 // ---------------------------------------------------------------------------------------------- options
 
 function parseArgs(argv) {
-  const valueFlags = new Set(['sets', 'variants', 'minutes', 'checkpoint-minutes', 'samples', 'seed', 'backend', 'peer-threads', 'out']);
-  const boolFlags = new Set(['parallel', 'atelier-only', 'peer-only', 'keep-data', 'build-only', 'adherence', 'help']);
-  const o = {};
-  for (let i = 0; i < argv.length; i++) {
-    let a = argv[i];
-    if (a === '-h') a = '--help';
-    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(a);
-    if (!m) usage(`unexpected argument "${a}"`);
-    const [, name, inline] = m;
-    if (boolFlags.has(name)) o[name] = true;
-    else if (valueFlags.has(name)) {
-      const v = inline ?? argv[++i];
-      if (v === undefined) usage(`--${name} needs a value`);
-      o[name] = v;
-    } else usage(`unknown option --${name}`);
-  }
-  if (o.help) {
-    console.log(HELP);
-    process.exit(0);
-  }
-  const num = (name, dflt, { min = 0, int = false } = {}) => {
-    if (o[name] === undefined) return dflt;
-    const n = Number(o[name]);
-    if (!Number.isFinite(n) || n < min || (int && !Number.isInteger(n))) usage(`--${name} must be ${int ? 'an integer' : 'a number'} ≥ ${min}, got "${o[name]}"`);
-    return n;
-  };
+  const { o, num, usage } = parseFlags(argv, { valueFlags: ['sets', 'variants', 'minutes', 'checkpoint-minutes', 'samples', 'seed', 'backend', 'peer-threads', 'out'], boolFlags: ['parallel', 'atelier-only', 'peer-only', 'keep-data', 'build-only', 'adherence'], help: HELP });
   const list = (name, all, dflt) => {
     const items = (o[name] ?? dflt.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
     for (const s of items) if (!all.includes(s)) usage(`--${name}: unknown "${s}" (one of ${all.join(', ')})`);
@@ -107,15 +82,6 @@ function parseArgs(argv) {
   return opts;
 }
 
-function usage(msg) {
-  process.stderr.write(`bench-quality: ${msg}\n\n${HELP}\n`);
-  process.exit(2);
-}
-
-function die(msg) {
-  process.stderr.write(`bench-quality: ${msg}\n`);
-  process.exit(1);
-}
 
 const log = (msg) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 const fmtMin = (ms) => `${(ms / 60000).toFixed(1)} min`;
@@ -399,9 +365,8 @@ function attributionLines() {
 }
 
 function notes() {
-  const cpus = os.cpus();
   const lines = [
-    `Machine: ${cpus.length} × ${cpus[0]?.model ?? '?'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}; Node ${process.version}; torch ${py.torch} (${py.python}).`,
+    machineLine(py),
     `Models were trained ${opts.parallel ? 'side by side (--parallel), sharing the machine' : 'one after the other, each with the whole machine'}.`,
     `Peer: ${path.relative(ROOT, PEER)} (32×32 RGB DCGAN, seed 0, batch 64, ${opts.peerThreads} torch threads), ${opts.minutes} min wall-clock training (its data loading excluded); it reads no alpha, so it trains on each set's RGB (flattened on white) images, once per set and size, and the RGB and RGBA rows share it.`,
     `Atelier: \`atelier train --model ${opts.adherence ? 'default (cgan for the rows with categories, --adherence)' : 'default'} --seed ${opts.seed}${opts.backend ? ` --backend ${opts.backend}` : ''}\` on backend ${[...backends].join('; ') || '—'}${atelierThreads.size ? `, ${[...atelierThreads].join('/')} thread(s)` : ''}; \`--minutes\` counts Atelier's training-loop time (steps, sample grids, checkpoints; not start-up or its own metric). ` +
@@ -437,15 +402,7 @@ function writeResults(final) {
   const md = markdown({ rows: done, settings, notes: notes(), attributions: attributionLines() });
   fs.writeFileSync(path.join(opts.out, 'results.md'), md);
   const json = {
-    benchmark: 'quality',
-    complete: final,
-    startedAt: startedAt.toISOString(),
-    finishedAt: final ? new Date().toISOString() : null,
-    command: `node scripts/bench-quality.mjs ${process.argv.slice(2).join(' ')}`.trim(),
-    options: { ...opts, out: opts.out },
-    shared: { dir: SHARED, peer: PEER, ruler: KID, featnet: hasLearned ? FEATNET : null },
-    python: py,
-    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? null, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+    ...resultsHead('quality', { final, startedAt, options: { ...opts, out: opts.out }, shared: { dir: SHARED, peer: PEER, ruler: KID, featnet: hasLearned ? FEATNET : null }, python: py }),
     checkpointMarks: marks,
     goal: { ratio: 1 / 3, spaces: hasLearned ? ['kid_learned', 'kid_randconv'] : ['kid_randconv'], met: done.filter((r) => r.goal).length, judged: done.filter((r) => r.goal !== null && r.goal !== undefined).length, rows: done.length },
     rows: done.map((r) => ({

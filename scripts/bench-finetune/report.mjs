@@ -4,6 +4,7 @@
  * ruler against the target, the memorised rate, the ruler against the base's own data, and whether the
  * arm beats training from scratch.
  */
+import { runsAndAttribution } from '../bench-quality/cli.mjs';
 const f = (v, d = 1) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(d));
 
 /**
@@ -86,13 +87,6 @@ export function markdown({ targets, armSpecs, minutes, learned, settings, notes,
       '"vs base data" is the same ruler against 400 of the base\'s own training images: samples that look like the new data ' +
       'score near the "target images" row there, samples that still look like the base score near the "base, untrained" row.',
     '',
-    '## Runs',
-    '',
-    ...notes.map((n) => `- ${n}`),
-    '',
-    '## Data and attribution',
-    '',
-    ...attributions.map((a) => `- ${a}`),
-    '',
+    ...runsAndAttribution(notes, attributions),
   ].join('\n');
 }

@@ -3,6 +3,7 @@
  * in the ruler's spaces, their ratios, the minutes Atelier needs to reach the peer's final score), then
  * Atelier's curve per checkpoint, the run notes and the data attributions.
  */
+import { runsAndAttribution } from './cli.mjs';
 export const GOAL_RATIO = 1 / 3;
 
 const f = (v, d = 1) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(d));
@@ -85,14 +86,7 @@ export function markdown({ rows, settings, notes, attributions }) {
     '',
     curveTable(rows) ? `## Atelier's curve\n\n${curveTable(rows)}\n` : '',
     adherenceTable(rows) ? `## Prompt adherence (conditional rows)\n\n${adherenceTable(rows)}\n` : '',
-    '## Runs',
-    '',
-    ...notes.map((n) => `- ${n}`),
-    '',
-    '## Data and attribution',
-    '',
-    ...attributions.map((a) => `- ${a}`),
-    '',
+    ...runsAndAttribution(notes, attributions),
   ].join('\n');
 }
 
