@@ -18,13 +18,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SETS, SET_NAMES, buildSet } from './bench-quality/datasets.mjs';
 import { contactSheet, pngs, pick } from './bench-quality/sheet.mjs';
-import { runJson, findPython } from './bench-quality/run.mjs';
 import { PRODUCE, BASE_DATA, HELDOUT } from './bench-finetune/sets.mjs';
 import { markdown, resultsTable, summaryLines, beatsScratch } from './bench-finetune/report.mjs';
-import { die, machineLine, parseFlags, resultsHead, usageError } from './bench-quality/cli.mjs';
+import { atelierCli, die, fmtEstimate, fmtMin, log, machineLine, parseFlags, preflightRuler, resultsHead, usageError } from './bench-quality/cli.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const BIN = path.join(ROOT, 'bin', 'atelier.js');
 /** Sets the base was trained on (all of them but the held-out produce): no target for fine-tuning. */
 const SEEN_BY_BASE = new Set(['twemoji', 'noto']);
 const TARGETS = ['produce', ...SET_NAMES.filter((s) => !SEEN_BY_BASE.has(s))];
@@ -135,9 +133,6 @@ function parseArms(text) {
 
 const usage = (msg) => usageError(HELP, msg);
 
-const log = (msg) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
-const fmtMin = (ms) => `${(ms / 60000).toFixed(1)} min`;
-const fmtEstimate = (min) => (min >= 90 ? `${(min / 60).toFixed(1)} h` : `${min < 10 ? min.toFixed(1) : Math.round(min)} min`);
 
 // ------------------------------------------------------------------------------------------------- main
 
@@ -145,14 +140,8 @@ const opts = parseArgs(process.argv.slice(2));
 const DATA = path.join(opts.out, 'data');
 
 // Preflight: the ruler, Python with torch, the built CLI.
-const SHARED = path.resolve(process.env.ATELIER_SHARED ?? path.join(ROOT, '..', 'shared'));
-const KID = path.join(SHARED, 'eval', 'kid.py');
-const FEATNET = process.env.KID_FEATNET ?? path.join(SHARED, 'eval', 'featnet.pt');
-if (!fs.existsSync(KID)) die(`the ruler is missing: ${KID}. The benchmark needs the shared folder beside the repo (${path.join(ROOT, '..', 'shared')}) or ATELIER_SHARED pointing at one.`);
-const py = findPython();
-if (!py.python) die(`no Python with torch, PIL and numpy (tried ${py.tried.join(', ')}). Install Debian's python3-torch python3-pil python3-numpy or set ATELIER_PYTHON.`);
-if (!fs.existsSync(path.join(ROOT, 'out', 'main', 'cli.js'))) die('the Atelier CLI is not built: run "npm run build" first.');
-const hasLearned = fs.existsSync(FEATNET);
+const ruler = preflightRuler();
+const { shared: SHARED, kid: KID, featnet: FEATNET, py, hasLearned } = ruler;
 fs.mkdirSync(opts.out, { recursive: true });
 if (!hasLearned) log(`warning: ${FEATNET} is missing, so the ruler has no learned space; "beats scratch" is judged on random-conv alone.`);
 
@@ -163,10 +152,7 @@ const targets = [];
 
 /** The CLI on one data folder, its output appended to one log. */
 function cliFor(dataDir, logName) {
-  const logFile = path.join(opts.out, 'logs', `${logName}.log`);
-  const cli = (...args) => runJson(process.execPath, [BIN, ...args.map(String), '--json', '--data-dir', dataDir], { log: logFile });
-  cli.logFile = logFile;
-  return cli;
+  return atelierCli(dataDir, path.join(opts.out, 'logs', `${logName}.log`));
 }
 
 // The base: found by name among the models a fresh data folder offers (the shipped base models register
@@ -366,9 +352,8 @@ async function trainArm(t, spec, projectId, datasetId) {
 
 // ------------------------------------------------------------------------------------------- scoring
 
-async function kid(realDir, genDir, name) {
-  const r = await runJson(py.python, [KID, realDir, genDir], { log: path.join(opts.out, 'logs', `${name}-kid.log`) });
-  return r.value;
+function kid(realDir, genDir, name) {
+  return ruler.score(realDir, genDir, path.join(opts.out, 'logs', `${name}-kid.log`));
 }
 
 // ----------------------------------------------------------------------------------------------- sheets

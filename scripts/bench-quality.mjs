@@ -15,12 +15,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SETS, SET_NAMES, VARIANTS, parseVariant, hasVariant, hasLabels, buildSet, buildLabelled } from './bench-quality/datasets.mjs';
 import { contactSheet, pngs, pick } from './bench-quality/sheet.mjs';
-import { runJson, findPython } from './bench-quality/run.mjs';
+import { runJson } from './bench-quality/run.mjs';
 import { markdown, resultsTable, curveTable, goalLine, ratio, meetsGoal, adherenceFrom, adherenceTable } from './bench-quality/report.mjs';
-import { die, machineLine, parseFlags, resultsHead } from './bench-quality/cli.mjs';
+import { atelierCli, fmtEstimate, fmtMin, log, machineLine, parseFlags, preflightRuler, resultsHead } from './bench-quality/cli.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const BIN = path.join(ROOT, 'bin', 'atelier.js');
 
 const HELP = `Usage: npm run bench:quality -- [options]   (or: node scripts/bench-quality.mjs [options])
 
@@ -83,11 +82,6 @@ function parseArgs(argv) {
 }
 
 
-const log = (msg) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
-const fmtMin = (ms) => `${(ms / 60000).toFixed(1)} min`;
-
-const fmtEstimate = (min) => (min >= 90 ? `${(min / 60).toFixed(1)} h` : `${min < 10 ? min.toFixed(1) : Math.round(min)} min`);
-
 /** Checkpoint marks in training minutes: C, 2C, … up to M (always ending at M). */
 function marksFor(minutes, every) {
   if (!(every > 0) || every >= minutes) return [minutes];
@@ -120,20 +114,9 @@ if (opts.buildOnly) {
 }
 
 // Preflight: the peer, the ruler, Python with torch, the built CLI.
-const SHARED = path.resolve(process.env.ATELIER_SHARED ?? path.join(ROOT, '..', 'shared'));
+const ruler = preflightRuler({ extra: [['the PyTorch peer', 'bench/torch_dcgan_quality_peer.py']], needCli: opts.atelier });
+const { shared: SHARED, kid: KID, featnet: FEATNET, py, hasLearned } = ruler;
 const PEER = path.join(SHARED, 'bench', 'torch_dcgan_quality_peer.py');
-const KID = path.join(SHARED, 'eval', 'kid.py');
-const FEATNET = process.env.KID_FEATNET ?? path.join(SHARED, 'eval', 'featnet.pt');
-for (const [what, file] of [
-  ['the PyTorch peer', PEER],
-  ['the ruler', KID],
-]) {
-  if (!fs.existsSync(file)) die(`${what} is missing: ${file}. The benchmark needs the shared folder beside the repo (${path.join(ROOT, '..', 'shared')}) or ATELIER_SHARED pointing at one.`);
-}
-const py = findPython();
-if (!py.python) die(`no Python with torch, PIL and numpy (tried ${py.tried.join(', ')}). Install Debian's python3-torch python3-pil python3-numpy (apt-get install -y python3-torch python3-pil python3-numpy) or set ATELIER_PYTHON.`);
-if (opts.atelier && !fs.existsSync(path.join(ROOT, 'out', 'main', 'cli.js'))) die('the Atelier CLI is not built: run "npm run build" first.');
-const hasLearned = fs.existsSync(FEATNET);
 fs.mkdirSync(opts.out, { recursive: true });
 if (!hasLearned) log(`warning: ${FEATNET} is missing, so the ruler has no learned space; the goal is judged on random-conv alone.`);
 
@@ -226,7 +209,7 @@ async function atelierFor(row) {
   const dataDir = path.join(base, 'data');
   fs.rmSync(base, { recursive: true, force: true });
   const logFile = path.join(opts.out, 'logs', `${row.key}-atelier.log`);
-  const cli = (...args) => runJson(process.execPath, [BIN, ...args.map(String), '--json', '--data-dir', dataDir], { log: logFile });
+  const cli = atelierCli(dataDir, logFile);
   const backendArgs = opts.backend ? ['--backend', opts.backend] : [];
   const a = (row.atelier = { dataDir, marks: [], sessions: 0, trainWallMs: 0, generateWallMs: 0 });
 
@@ -309,9 +292,8 @@ function promptPlan(labelCounts, samples) {
 
 // ------------------------------------------------------------------------------------------- scoring
 
-async function kid(realDir, genDir, name) {
-  const r = await runJson(py.python, [KID, realDir, genDir], { log: path.join(opts.out, 'logs', `${name}-kid.log`) });
-  return r.value;
+function kid(realDir, genDir, name) {
+  return ruler.score(realDir, genDir, path.join(opts.out, 'logs', `${name}-kid.log`));
 }
 
 async function scoreRow(row) {

@@ -2,8 +2,11 @@
  * Command-line plumbing the benchmark scripts share (bench-quality, bench-finetune): `--name value`,
  * `--name=value` and boolean flags, `-h`, and number checks that explain themselves.
  */
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { findPython, runJson } from './run.mjs';
 
 /** The script's name for messages, e.g. "bench-quality". */
 const SCRIPT = path.basename(process.argv[1] ?? 'bench', '.mjs');
@@ -79,4 +82,39 @@ export function resultsHead(benchmark, { final, startedAt, options, shared, pyth
 export function machineLine(py) {
   const cpus = os.cpus();
   return `Machine: ${cpus.length} × ${cpus[0]?.model ?? '?'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}; Node ${process.version}; torch ${py.torch} (${py.python}).`;
+}
+
+/** A timestamped progress line on stderr (stdout keeps the final table). */
+export const log = (msg) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+export const fmtMin = (ms) => `${(ms / 60000).toFixed(1)} min`;
+export const fmtEstimate = (min) => (min >= 90 ? `${(min / 60).toFixed(1)} h` : `${min < 10 ? min.toFixed(1) : Math.round(min)} min`);
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const BIN = path.join(ROOT, 'bin', 'atelier.js');
+
+/** Atelier's public CLI on one data folder (`--json`), its output appended to `logFile`. */
+export function atelierCli(dataDir, logFile) {
+  const cli = (...args) => runJson(process.execPath, [BIN, ...args.map(String), '--json', '--data-dir', dataDir], { log: logFile });
+  cli.logFile = logFile;
+  return cli;
+}
+
+/**
+ * Preflight for a benchmark scored by the external ruler: the shared folder (kid.py, plus `extra` files
+ * such as the peer), Python with torch, and (when `needCli`) the built CLI. Exits with a plain message
+ * when one is missing. `score(realDir, genDir, logFile)` runs the ruler and returns its JSON.
+ */
+export function preflightRuler({ extra = [], needCli = true } = {}) {
+  const shared = path.resolve(process.env.ATELIER_SHARED ?? path.join(ROOT, '..', 'shared'));
+  const kid = path.join(shared, 'eval', 'kid.py');
+  const featnet = process.env.KID_FEATNET ?? path.join(shared, 'eval', 'featnet.pt');
+  for (const [what, rel] of [...extra, ['the ruler', 'eval/kid.py']]) {
+    const file = path.join(shared, rel);
+    if (!fs.existsSync(file)) die(`${what} is missing: ${file}. The benchmark needs the shared folder beside the repo (${path.join(ROOT, '..', 'shared')}) or ATELIER_SHARED pointing at one.`);
+  }
+  const py = findPython();
+  if (!py.python) die(`no Python with torch, PIL and numpy (tried ${py.tried.join(', ')}). Install Debian's python3-torch python3-pil python3-numpy (apt-get install -y python3-torch python3-pil python3-numpy) or set ATELIER_PYTHON.`);
+  if (needCli && !fs.existsSync(path.join(ROOT, 'out', 'main', 'cli.js'))) die('the Atelier CLI is not built: run "npm run build" first.');
+  const score = async (realDir, genDir, logFile) => (await runJson(py.python, [kid, realDir, genDir], { log: logFile })).value;
+  return { shared, kid, featnet, py, hasLearned: fs.existsSync(featnet), score };
 }
