@@ -31,7 +31,7 @@ const flag = (name: string, dflt?: string): string | undefined => {
 const has = (name: string) => args.includes(`--${name}`);
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const SHARED = process.env.ATELIER_SHARED ?? path.resolve(ROOT, '..', 'shared');
-const PY = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+const PY = process.env.ATELIER_PYTHON ?? (fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 
 const dataDir = flag('data');
 if (!dataDir) throw new Error('--data DIR (a folder of PNGs) is required');

@@ -22,7 +22,7 @@ export function registerBenchCommand(program: Command, globals: () => GlobalOpti
         });
         printResult(opts, { backend: result.backend, trainImgPerSec: result.trainImgPerSec, peerImgPerSec: result.peerImgPerSec, ratio: result.ratio, sample64Ms: result.sample64Ms, create: result.create, parallel: result.parallel, details: result.details }, () =>
           [
-            `backend            ${result.backend} (${result.details.backendReport.threads ?? '?'} threads)`,
+            `backend            ${result.backend} (${result.details.backendReport.threads === null ? 'GPU' : `${result.details.backendReport.threads} threads`})`,
             `train (DCGAN b64)  ${result.trainImgPerSec} img/s`,
             `PyTorch peer       ${result.peerImgPerSec ?? '—'} img/s${result.details.peerNote ? ` (${result.details.peerNote})` : ''}`,
             `ratio              ${result.ratio ?? '—'}`,

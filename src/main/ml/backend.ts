@@ -183,6 +183,29 @@ async function activateWebGpu(
   }
   if (tf.findBackendFactory('webgpu') === null) throw new Unavailable('@tensorflow/tfjs-backend-webgpu did not register a backend');
   await select('webgpu');
+  probeSyncReadBack('webgpu');
+}
+
+/**
+ * The engine reads results back synchronously (each step's losses, the weights at a checkpoint, the
+ * sampled pixels). tfjs-backend-webgpu 4.22 does that through OffscreenCanvas, which browsers have
+ * and Node does not. Seen on an NVIDIA H200 (Vulkan, Dawn through the `webgpu` package): the backend
+ * initialised and was chosen, then the first read threw "OffscreenCanvas is not defined", so every
+ * training run failed at step 0 and `bench` stopped. A backend that cannot read back is therefore
+ * skipped (the next one is tried), and dropped so it holds no GPU device.
+ */
+function probeSyncReadBack(name: string): void {
+  try {
+    const t = tf.tidy(() => tf.add(tf.scalar(1), tf.scalar(1)));
+    try {
+      if (t.dataSync()[0] !== 2) throw new Error('1 + 1 did not read back as 2');
+    } finally {
+      t.dispose();
+    }
+  } catch (err) {
+    tf.removeBackend(name);
+    throw new Unavailable(`tfjs' ${name} backend cannot read results back synchronously in Node (${firstLine(err)}), and training and sampling need that`);
+  }
 }
 
 /**

@@ -1,13 +1,21 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { describe, expect, it } from 'vitest';
 import { BACKEND_NAMES, initBackend, softwareAdapterReason } from '../../../src/main/ml/backend';
 
 const notInstalled = (specifier: string): Error => Object.assign(new Error(`Cannot find package '${specifier}'`), { code: 'ERR_MODULE_NOT_FOUND' });
 
 /** Simulates a machine: which optional packages exist and what WebGPU adapter Dawn reports. */
-function machine(adapter: 'none' | 'software' | 'hang' | 'missing') {
+function machine(adapter: 'none' | 'software' | 'hang' | 'missing' | 'gpu-without-sync-reads') {
   return async (specifier: string): Promise<unknown> => {
+    if (specifier === '@tensorflow/tfjs-backend-webgpu' && adapter === 'gpu-without-sync-reads') {
+      registerWebGpuWithoutSyncReads();
+      return {};
+    }
     if (specifier !== 'webgpu' || adapter === 'missing') throw notInstalled(specifier);
+    if (adapter === 'gpu-without-sync-reads') {
+      return { globals: {}, create: () => ({ requestAdapter: () => Promise.resolve({ isFallbackAdapter: false, info: { vendor: 'nvidia', device: 'NVIDIA H200' } }) }) };
+    }
     return {
       globals: {},
       create: () => ({
@@ -18,6 +26,20 @@ function machine(adapter: 'none' | 'software' | 'hang' | 'missing') {
       }),
     };
   };
+}
+
+/**
+ * What tfjs-backend-webgpu 4.22 does under Node on a real GPU (seen on an H200): it initialises, computes,
+ * and throws on the first synchronous read because it reads through OffscreenCanvas.
+ */
+function registerWebGpuWithoutSyncReads(): void {
+  class NoSyncReads extends MathBackendCPU {
+    override readSync(): never {
+      throw new ReferenceError('OffscreenCanvas is not defined');
+    }
+  }
+  tf.registerBackend('webgpu', () => new NoSyncReads());
+  for (const k of tf.getKernelsForBackend('cpu')) tf.registerKernel({ ...k, backendName: 'webgpu' });
 }
 
 describe('initBackend', () => {
@@ -49,6 +71,18 @@ describe('initBackend', () => {
     expect(none.skipped.find((s) => s.name === 'webgpu')?.reason).toMatch(/^no WebGPU adapter/);
     const missing = await initBackend(undefined, { env: {}, threads: 1, importModule: machine('missing') });
     expect(missing.skipped.find((s) => s.name === 'webgpu')?.reason).toBe('the webgpu package is not installed');
+  });
+
+  it('skips a GPU backend that cannot read results back synchronously, and says why', async () => {
+    await import('@tensorflow/tfjs-backend-cpu');
+    const report = await initBackend(undefined, { env: {}, threads: 1, importModule: machine('gpu-without-sync-reads') });
+    expect(report.name).toBe('wasm');
+    expect(report.skipped.find((s) => s.name === 'webgpu')?.reason).toMatch(/cannot read results back synchronously in Node \(OffscreenCanvas is not defined\)/);
+    expect(tf.findBackend('webgpu')).toBeNull();
+    await expect(initBackend('webgpu', { env: {}, importModule: machine('gpu-without-sync-reads') })).rejects.toMatchObject({
+      code: 'unsupported',
+      message: expect.stringContaining('cannot read results back synchronously'),
+    });
   });
 
   it('honours ATELIER_BACKEND and an explicit preference (the argument wins)', async () => {

@@ -13,6 +13,10 @@
  *   unconditionally and the classes are blended in once it has. The ramp position is a counter in the
  *   checkpoint (`cgan/step`), so resumed runs and samplers use the same λ.
  * - Fakes are conditioned on the real batch's conditions (same label/tag distribution as the data).
+ * - Condition dropout (as classifier-free guidance trains its unconditional branch, Ho & Salimans 2022):
+ *   each step, a `condDropout` share of the batch trains with no condition (c = 0 in G, no projection
+ *   in D), so the empty prompt is a condition the model has learned: an empty prompt or ψ pulling
+ *   towards the unconditional mean then stays on the data instead of leaving it.
  * - New labels/tags: the tables' rows follow the vocabulary; fine-tuning with a grown vocabulary keeps
  *   the old rows by name and initialises the new ones (see adoptWeights in train/session.ts).
  */
@@ -21,7 +25,7 @@ import { Dense } from '../nn/dense';
 import type { Fwd } from '../nn/layers';
 import type { Rng } from '../rng';
 import { configError } from './common';
-import type { Conditioning, ImageFamilyModule, StepContext, Vocab } from './model';
+import type { Conditioning, ImageBatch, ImageFamilyModule, StepContext, Vocab } from './model';
 import { SMALL_GAN_LEGACY, SmallGan, smallGanDefaults, validateSmallGan, type SmallGanConfig } from './small-gan';
 
 export interface CganConfig extends SmallGanConfig {
@@ -34,10 +38,16 @@ export interface CganConfig extends SmallGanConfig {
    * "animal" and "face"; its measured adherence was exactly chance).
    */
   condRampSteps: number;
+  /**
+   * Share of each batch trained with no condition. 0.1: the emoji base built without it drew 37.5%
+   * near-empty images for an empty prompt at ψ 0.5 (the zero condition was never trained), against
+   * the data's own 1%.
+   */
+  condDropout: number;
 }
 
 export function cganDefaults(data: { size: number; channels: 1 | 3 | 4 }): CganConfig {
-  return { ...smallGanDefaults(data), condDim: 64, condRampSteps: 300 };
+  return { ...smallGanDefaults(data), condDim: 64, condRampSteps: 300, condDropout: 0.1 };
 }
 
 const RAMP = 'cgan/step';
@@ -95,6 +105,26 @@ export class Cgan extends SmallGan {
     this.store.counters[RAMP] = ctx.step;
   }
 
+  /** Condition dropout: rows drawn with probability `condDropout` get zero label and tag weights. */
+  override trainStep(batch: ImageBatch, ctx: StepContext): Record<string, tf.Scalar> {
+    const p = this.config.condDropout;
+    if (!(p > 0)) return super.trainStep(batch, ctx);
+    const n = batch.x.shape[0];
+    const keep = new Float32Array(n);
+    for (let i = 0; i < n; i++) keep[i] = ctx.rng.next() < p ? 0 : 1;
+    const mask = tf.tensor2d(keep, [n, 1]);
+    const dropped: ImageBatch = {
+      x: batch.x,
+      labels: batch.labels && (tf.mul(batch.labels, mask) as tf.Tensor2D),
+      tags: batch.tags && (tf.mul(batch.tags, mask) as tf.Tensor2D),
+    };
+    try {
+      return super.trainStep(dropped, ctx);
+    } finally {
+      tf.dispose([mask, dropped.labels, dropped.tags] as tf.Tensor[]);
+    }
+  }
+
   /** Weighted sum of table rows, or null when neither labels nor tags apply. */
   private mix(f: Fwd, cond: Conditioning | undefined, label?: Dense, tag?: Dense): tf.Tensor2D | null {
     const parts: tf.Tensor2D[] = [];
@@ -118,11 +148,12 @@ export class Cgan extends SmallGan {
 export const cgan: ImageFamilyModule<CganConfig> = {
   family: 'cgan',
   defaults: cganDefaults,
-  legacy: SMALL_GAN_LEGACY,
+  legacy: { ...SMALL_GAN_LEGACY, condDropout: 0 },
   validate: (c, vocab) => {
     validateSmallGan('cgan', c);
     if (!(Number.isInteger(c.condDim) && c.condDim >= 1)) throw configError('cgan', 'condDim must be a positive integer');
     if (!(c.condRampSteps >= 0)) throw configError('cgan', 'condRampSteps must be ≥ 0');
+    if (!(c.condDropout >= 0 && c.condDropout < 1)) throw configError('cgan', 'condDropout must be in [0, 1)');
     if (vocab.labelNames.length + vocab.tagNames.length === 0) {
       throw configError('cgan', 'a conditional model needs a dataset with labels or tags');
     }

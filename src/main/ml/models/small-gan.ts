@@ -59,6 +59,14 @@ export interface SmallGanConfig extends BaseImageConfig {
    * scored Tabler 40 / 53 / 1003 at 5e-4 vs 56 / 84 / 2145 at 2e-4, Noto 21 / 27 / 1040 vs 24 / 26 / 1097.
    */
   lr: number;
+  /**
+   * Learning-rate schedule: cosine from `lr` down to `lrEnd` over the first `lrDecaySteps` steps, then
+   * `lrEnd`. Absent or 0 steps: constant `lr`.
+   */
+  lrEnd?: number;
+  lrDecaySteps?: number;
+  /** D's learning rate as a multiple of G's (TTUR, Heusel et al. 2017); absent = 1. */
+  dLrScale?: number;
   /** Adam β1 (0.5 as in DCGAN/SNGAN: less momentum for a moving target). */
   beta1: number;
   /** Adam β2. */
@@ -192,6 +200,9 @@ export function validateSmallGan(family: string, c: SmallGanConfig): void {
   if (!(c.width >= 1 && c.maxWidth >= c.width)) throw configError(family, 'need 1 ≤ width ≤ maxWidth');
   if (!(c.lr > 0) || !(c.beta1 >= 0 && c.beta1 < 1) || !(c.beta2 >= 0 && c.beta2 < 1)) throw configError(family, 'bad Adam settings');
   if (!(c.emaDecay >= 0 && c.emaDecay < 1)) throw configError(family, 'emaDecay must be in [0, 1)');
+  if (c.lrEnd !== undefined && !(c.lrEnd > 0)) throw configError(family, 'lrEnd must be > 0');
+  if (c.lrDecaySteps !== undefined && !(Number.isInteger(c.lrDecaySteps) && c.lrDecaySteps >= 0)) throw configError(family, 'lrDecaySteps must be an integer ≥ 0');
+  if (c.dLrScale !== undefined && !(c.dLrScale > 0)) throw configError(family, 'dLrScale must be > 0');
   if (c.gNorm !== undefined && c.gNorm !== 'batch' && c.gNorm !== 'pixel') throw configError(family, "gNorm must be 'batch' or 'pixel'");
   if (c.gUpsample !== undefined && !['transposed', 'resize', 'bilinear'].includes(c.gUpsample)) throw configError(family, "gUpsample must be 'transposed', 'resize' or 'bilinear'");
   if (c.dHead !== undefined && c.dHead !== 'pool' && c.dHead !== 'flatten') throw configError(family, "dHead must be 'pool' or 'flatten'");
@@ -355,6 +366,14 @@ export class SmallGan implements ImageModel {
     return proj ? tf.add(score, proj) : score;
   }
 
+  /** The schedule's multiplier of `lr` at session step `step` (see lrEnd / lrDecaySteps). */
+  lrFactor(step: number): number {
+    const { lr, lrEnd, lrDecaySteps } = this.config;
+    if (lrEnd === undefined || !lrDecaySteps) return 1;
+    const t = Math.min(1, step / lrDecaySteps);
+    return (lrEnd + ((lr - lrEnd) * (1 + Math.cos(Math.PI * t))) / 2) / lr;
+  }
+
   /** Called at the start of each trainStep (cgan advances its conditioning ramp here). */
   protected beforeStep(_ctx: StepContext): void {}
 
@@ -362,6 +381,7 @@ export class SmallGan implements ImageModel {
     const { sn, adamG, adamD, store } = this;
     if (!sn || !adamG || !adamD) throw new Error('this model was built for sampling only');
     this.beforeStep(ctx);
+    const lrG = ctx.lrScale * this.lrFactor(ctx.step);
     const n = batch.x.shape[0];
     const ops = this.config.diffAugment;
     const cond: Conditioning = { labels: batch.labels, tags: batch.tags };
@@ -390,7 +410,7 @@ export class SmallGan implements ImageModel {
       },
       store.trainable('D/', frozen),
       adamD,
-      ctx.lrScale,
+      lrG * (this.config.dLrScale ?? 1),
     );
     disposeVectors(vectors);
     tf.dispose([fake, both.labels, both.tags]);
@@ -407,7 +427,7 @@ export class SmallGan implements ImageModel {
       },
       store.trainable('G/'),
       adamG,
-      ctx.lrScale,
+      lrG,
     );
     disposeVectors(vectors);
     z.dispose();

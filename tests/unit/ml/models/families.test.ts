@@ -1,7 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { IMAGE_FAMILIES } from '../../../../src/shared/families';
 import { familyModule } from '../../../../src/main/ml/models';
+import type { ImageBatch } from '../../../../src/main/ml/models/model';
+import { SmallGan } from '../../../../src/main/ml/models/small-gan';
+import { Adam } from '../../../../src/main/ml/nn/adam';
 import { TrainingSession } from '../../../../src/main/ml/train/session';
 import { FAMILIES, TINY, allFinite, blobs, useTestBackend } from '../train/helpers';
 
@@ -91,5 +94,73 @@ describe('image model families', () => {
     } finally {
       rgba.dispose();
     }
+  });
+});
+
+describe('learning-rate schedule, TTUR and condition dropout', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('decays lr along a cosine to lrEnd, gives D its multiple of it, and stays constant without a schedule', async () => {
+    const scales: Array<{ net: string; scale: number }> = [];
+    const apply = Adam.prototype.apply;
+    vi.spyOn(Adam.prototype, 'apply').mockImplementation(function (this: Adam, g, lrScale) {
+      scales.push({ net: this.id, scale: lrScale ?? 1 });
+      return apply.call(this, g, lrScale);
+    });
+    const config = { ...TINY.default, lr: 5e-4, lrEnd: 2e-4, lrDecaySteps: 2, dLrScale: 2 };
+    const s = await TrainingSession.create({ family: 'default', config: config as never, data: blobs({ count: 8, channels: 4 }), seed: 3 });
+    try {
+      for (let i = 0; i < 3; i++) s.trainStep();
+    } finally {
+      s.dispose();
+    }
+    const g = scales.filter((x) => x.net === 'G').map((x) => x.scale);
+    const d = scales.filter((x) => x.net === 'D').map((x) => x.scale);
+    // Steps 0, 1, 2 of a 2-step cosine: lr, the midpoint (3.5e-4), lrEnd; D at twice G's.
+    expect(g.map((v) => v * 5e-4)).toEqual([expect.closeTo(5e-4, 10), expect.closeTo(3.5e-4, 10), expect.closeTo(2e-4, 10)]);
+    expect(d).toEqual(g.map((v) => expect.closeTo(2 * v, 10)));
+
+    scales.length = 0;
+    const plain = await TrainingSession.create({ family: 'default', config: TINY.default as never, data: blobs({ count: 8, channels: 4 }), seed: 3 });
+    try {
+      plain.trainStep();
+      plain.trainStep();
+    } finally {
+      plain.dispose();
+    }
+    expect(scales.map((x) => x.scale)).toEqual([1, 1, 1, 1]);
+  });
+
+  it('cgan trains a share of each batch with no condition (condDropout), none when it is 0', async () => {
+    const seen: number[][] = [];
+    const step = SmallGan.prototype.trainStep;
+    vi.spyOn(SmallGan.prototype, 'trainStep').mockImplementation(function (this: SmallGan, batch: ImageBatch, ctx) {
+      const rows = batch.labels!.arraySync() as number[][];
+      seen.push(rows.map((r) => r.reduce((a, b) => a + b, 0)));
+      return step.call(this, batch, ctx);
+    });
+    // Every image labelled (blobs leaves every third unlabelled), no tags: a zero row can only be a drop.
+    const data = { ...blobs({ count: 16, size: 32, channels: 3, labelled: true }), labels: Int32Array.from({ length: 16 }, (_, i) => i % 2), tags: undefined, tagNames: undefined };
+    const run = async (condDropout: number) => {
+      seen.length = 0;
+      const s = await TrainingSession.create({ family: 'cgan', config: { ...TINY.cgan, batchSize: 8, condDropout } as never, data, seed: 2 });
+      try {
+        for (let i = 0; i < 6; i++) s.trainStep();
+      } finally {
+        s.dispose();
+      }
+      return seen.flat();
+    };
+    const none = await run(0);
+    expect(none).toHaveLength(48);
+    expect(none.every((v) => v === 1)).toBe(true); // every image is labelled
+    const half = await run(0.5);
+    const dropped = half.filter((v) => v === 0).length;
+    expect(half.every((v) => v === 0 || v === 1)).toBe(true);
+    expect(dropped).toBeGreaterThan(12); // 48 draws at p = 0.5: 24 expected
+    expect(dropped).toBeLessThan(36);
+    expect(familyModule('cgan').defaults({ size: 32, channels: 4 })).toMatchObject({ condDropout: 0.1 });
   });
 });

@@ -12,12 +12,15 @@ import { Rng } from '../../../../src/main/ml/rng';
 
 /**
  * wasm when it initialises (tfjs' cpu backend takes seconds per conv filter gradient), else cpu.
- * Set ATELIER_TEST_BACKEND=cpu to force the reference backend.
+ * ATELIER_TEST_BACKEND=cpu forces the reference backend; any other backend name (webgpu on a GPU
+ * machine, tensorflow-gpu) runs the tests there and fails if it cannot start, never falling back.
  */
 export async function useTestBackend(): Promise<string> {
-  if (process.env.ATELIER_TEST_BACKEND !== 'cpu') {
+  const wanted = process.env.ATELIER_TEST_BACKEND;
+  const { initBackend } = await import('../../../../src/main/ml/backend');
+  if (wanted && wanted !== 'cpu' && wanted !== 'wasm') return (await initBackend(wanted as Parameters<typeof initBackend>[0], {})).name;
+  if (wanted !== 'cpu') {
     try {
-      const { initBackend } = await import('../../../../src/main/ml/backend');
       return (await initBackend('wasm', { threads: 2 })).name;
     } catch {
       /* fall through to cpu */
