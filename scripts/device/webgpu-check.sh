@@ -4,8 +4,9 @@
 # 1. which backend `auto` picks and why (atelier bench), 2. the PyTorch parity fixtures on webgpu,
 # 3. a one-minute run on the built-in sample with the automatic backend, then prompted samples.
 # Everything it prints lands in $OUT/r.tgz. Session 9 (H200, Vulkan): Dawn found the GPU and tfjs'
-# webgpu backend initialised, but every synchronous read threw "OffscreenCanvas is not defined", so
-# Atelier now skips it (backend.ts, probeSyncReadBack) and step 3 trains on wasm.
+# webgpu backend initialised, but every synchronous read of GPU memory threw "OffscreenCanvas is not
+# defined", so Atelier now skips it (backend.ts, probeSyncReadBack) and step 3 should train on wasm:
+# the first thing to confirm when a GPU is lent again.
 T0=$(date +%s)
 R=$OUT/r; mkdir -p "$R"
 log() { echo "[$(( $(date +%s) - T0 ))s] $*" | tee -a "$R/main.log"; }

@@ -188,17 +188,20 @@ async function activateWebGpu(
 
 /**
  * The engine reads results back synchronously (each step's losses, the weights at a checkpoint, the
- * sampled pixels). tfjs-backend-webgpu 4.22 does that through OffscreenCanvas, which browsers have
- * and Node does not. Seen on an NVIDIA H200 (Vulkan, Dawn through the `webgpu` package): the backend
+ * sampled pixels). tfjs-backend-webgpu 4.22 reads GPU memory synchronously through OffscreenCanvas,
+ * which browsers have and Node does not. Seen on an NVIDIA H200 (Vulkan, Dawn through the `webgpu` package): the backend
  * initialised and was chosen, then the first read threw "OffscreenCanvas is not defined", so every
  * training run failed at step 0 and `bench` stopped. A backend that cannot read back is therefore
  * skipped (the next one is tried), and dropped so it holds no GPU device.
  */
 function probeSyncReadBack(name: string): void {
   try {
-    const t = tf.tidy(() => tf.add(tf.scalar(1), tf.scalar(1)));
+    // A result that lives on the GPU: Fill always runs there, and so does a sum over its output. (The
+    // first probe, 1 + 1 on two scalars, passed on the H200 and training still failed: tfjs-webgpu runs
+    // ops on small inputs that are still in CPU memory on the CPU, so nothing was read from the GPU.)
+    const t = tf.tidy(() => tf.sum(tf.fill([1024], 1)));
     try {
-      if (t.dataSync()[0] !== 2) throw new Error('1 + 1 did not read back as 2');
+      if (t.dataSync()[0] !== 1024) throw new Error('a sum of 1024 ones did not read back as 1024');
     } finally {
       t.dispose();
     }
