@@ -12,7 +12,7 @@ import { findDataset } from '../catalog/datasets';
 import { findRunByName, getRun, type RunRow } from '../catalog/runs';
 import { findModelByName, getModel, newestCheckpointOfModelNamed, type ModelRow } from '../catalog/models';
 import { findCheckpointBySha, getCheckpoint, listRunCheckpoints, type CheckpointRow } from '../catalog/checkpoints';
-import { ensureBaseModels } from '../jobs/train/base-models';
+import { ensureBaseModels, isRetired, readBaseModels } from '../jobs/train/base-models';
 import { toModelInfo, toRun } from './runs';
 
 const ID = /^\d+$/;
@@ -57,7 +57,13 @@ function checkpointOf(ctx: ServiceContext, ref: string, projectId: number | unde
   }
   const id = newestCheckpointOfModelNamed(ctx.db, ref, projectId ?? null);
   if (id === null) throw new AtelierError('not_found', `No checkpoint, run or model matches "${ref}".`);
-  return getCheckpoint(ctx.db, id);
+  const c = getCheckpoint(ctx.db, id);
+  const model = getModel(ctx.db, c.modelId);
+  if (isRetired(model)) {
+    const shipped = readBaseModels(ctx.resourcesDir).map((e) => `"${e.id}"`).join(', ');
+    throw new AtelierError('not_found', `The base model "${model.name}" is no longer shipped with Atelier; start from ${shipped || 'another model'} instead.`);
+  }
+  return c;
 }
 
 function toCheckpointRef(ctx: ServiceContext, c: CheckpointRow): CheckpointRef {

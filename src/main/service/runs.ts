@@ -7,7 +7,7 @@ import { getCheckpoint, listModelCheckpoints, listRunCheckpoints, type Checkpoin
 import { resumeTraining, runPhase, startTraining } from '../jobs/train/start';
 import { runParamsOf } from '../jobs/train/params';
 import { AtelierError } from '../../shared/errors';
-import { ensureBaseModels } from '../jobs/train/base-models';
+import { ensureBaseModels, isRetired } from '../jobs/train/base-models';
 import { KID_MEASURES, KID_SCALE } from '../../shared/run-format';
 
 /**
@@ -123,7 +123,9 @@ export function runHandlers(ctx: ServiceContext): Pick<Handlers, 'runs.start' | 
     'runs.resume': ({ id, length, backend, workers }) => toRun(ctx, resumeTraining(ctx, id, length, backend, workers)),
     'models.list': ({ projectId }) => {
       ensureBaseModels(ctx);
-      return listModels(ctx.db, projectId ?? null).map((m) => toModelInfo(ctx, m));
+      return listModels(ctx.db, projectId ?? null)
+        .filter((m) => !isRetired(m))
+        .map((m) => toModelInfo(ctx, m));
     },
   };
 }

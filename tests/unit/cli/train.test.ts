@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createService, type Service } from '../../../src/main/service';
 import { describeRun, startInput } from '../../../src/main/cli/train';
@@ -73,6 +75,33 @@ describe('atelier train: what a command line asks for', () => {
       code: 'bad_request',
       message: expect.stringMatching(/Small-data GAN \(default\).*DCGAN \(dcgan\)/),
     });
+  });
+});
+
+describe('base models a release no longer ships', () => {
+  it('are left out of the model list and named plainly when asked for; their rows stay for lineage', async () => {
+    // An install that registered base A; the next release ships base B instead.
+    const dataDir = tempDir();
+    seedSampleProject(dataDir, { projectName: 'Pets', limit: 4 });
+    const resources = tempDir();
+    fs.mkdirSync(path.join(resources, 'models'));
+    const entry = (id: string, sha: string) => ({ id, name: `Base ${id}`, family: 'default', file: `${id}.ckpt`, sha256: sha.repeat(64), bytes: 1, step: 1, size: 32, channels: 4, attribution: '', recipe: {}, config: { size: 32 } });
+    const ship = (...ids: Array<[string, string]>) => {
+      for (const f of fs.readdirSync(path.join(resources, 'models'))) fs.rmSync(path.join(resources, 'models', f));
+      for (const [id] of ids) fs.writeFileSync(path.join(resources, 'models', `${id}.ckpt`), 'x');
+      fs.writeFileSync(path.join(resources, 'models', 'index.json'), JSON.stringify({ models: ids.map(([id, sha]) => entry(id, sha)) }));
+    };
+    ship(['a', 'a']);
+    service = createService({ dataDir, door: 'direct', resourcesDir: resources });
+    const names = async () => ((await service!.call('models.list', { projectId: 1 })) as Array<{ name: string }>).map((m) => m.name);
+    expect(await names()).toContain('Base a');
+    ship(['b', 'b']);
+    expect(await names()).toEqual(expect.arrayContaining(['Base b']));
+    expect(await names()).not.toContain('Base a');
+    await expect(startInput(service, { project: 'Pets', from: 'a', steps: '10' })).rejects.toThrow(/"Base a" is no longer shipped.*start from "b"/);
+    expect(findCheckpointBySha(service.ctx.db, 'a'.repeat(64))).toBeDefined(); // still there for lineage
+    ship(['a', 'a'], ['b', 'b']);
+    expect(await names()).toEqual(expect.arrayContaining(['Base a', 'Base b']));
   });
 });
 

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { EngineContext } from '../../engine/context';
-import { insertModelWithCheckpoint } from '../../catalog/models';
-import { findCheckpointBySha } from '../../catalog/checkpoints';
+import { insertModelWithCheckpoint, listModels, updateModelConfig, type ModelRow } from '../../catalog/models';
+import { findCheckpointBySha, listModelCheckpoints } from '../../catalog/checkpoints';
 
 /**
  * Base models ship in resources/models/ (see its README for the recipe that produced each one). They
@@ -33,6 +33,7 @@ export function readBaseModels(resourcesDir: string): BaseModelEntry[] {
 }
 
 export function ensureBaseModels(ctx: EngineContext): void {
+  retireUnshippedBaseModels(ctx);
   for (const entry of readBaseModels(ctx.resourcesDir)) {
     if (findCheckpointBySha(ctx.db, entry.sha256)) continue;
     if (!fs.existsSync(path.join(ctx.resourcesDir, 'models', entry.file))) continue;
@@ -49,4 +50,26 @@ export function ensureBaseModels(ctx: EngineContext): void {
       { runId: null, step: entry.step, file: `resources:models/${entry.file}`, sha256: entry.sha256, bytes: entry.bytes },
     );
   }
+}
+
+/**
+ * A base model registered by an earlier version whose file no longer ships (a release replaced it, as
+ * the conditional emoji base replaced the Twemoji one) is marked retired: the model lists leave it out,
+ * so nobody picks a model that cannot load. Its rows stay, so the lineage of what was made from it
+ * (fine-tuned runs, generations, exported PNGs) still names it. A file that ships again un-retires it.
+ */
+function retireUnshippedBaseModels(ctx: EngineContext): void {
+  const shipped = new Set(readBaseModels(ctx.resourcesDir).map((e) => e.sha256));
+  for (const m of listModels(ctx.db, null)) {
+    if (m.source !== 'base') continue;
+    const files = listModelCheckpoints(ctx.db, m.id);
+    const available = files.some((c) => shipped.has(c.sha256) && fs.existsSync(path.join(ctx.resourcesDir, 'models', c.file.replace(/^resources:models\//, ''))));
+    if (available === !isRetired(m)) continue;
+    updateModelConfig(ctx.db, m.id, m.config, { ...m.meta, retired: !available });
+  }
+}
+
+/** Whether a base model's file no longer ships (see retireUnshippedBaseModels). */
+export function isRetired(m: ModelRow): boolean {
+  return m.source === 'base' && m.meta['retired'] === true;
 }
