@@ -160,13 +160,22 @@ if (!opt['publish-only'] && stepsDone() < recipe.steps) {
 // Publish the newest checkpoint (a partial build is usable, and says how far it got).
 if (!state.checkpoint) throw new Error(`run ${state.runId} has no checkpoint yet`);
 const detail = cli('runs', 'show', String(state.runId));
+// A sitting bounded by --minutes can run past --steps (session 9's ran to 8,244 of 8,000): the recipe's
+// model is then its checkpoint at exactly --steps (--checkpoint-every 500 divides both sizes' defaults),
+// with the training time scaled to it.
+const exact = state.checkpoint.step > recipe.steps ? detail.checkpoints.find((c) => c.step === recipe.steps) : undefined;
+if (exact) {
+  state.trainMinutes *= recipe.steps / state.checkpoint.step;
+  state.checkpoint = { id: exact.id, step: exact.step, sha256: exact.sha256, file: path.posix.join(path.posix.dirname(state.checkpoint.file), `step-${String(exact.step).padStart(8, '0')}.ckpt`) };
+  saveState(state);
+}
 const last = { ...state.checkpoint, ...detail.checkpoints.find((c) => c.id === state.checkpoint.id) };
 const model = cli('models', 'list', '--project', String(state.projectId)).find((m) => m.runId === state.runId);
 fs.mkdirSync(OUT, { recursive: true });
 const file = `${ID}.ckpt`;
 const bytes = fs.readFileSync(path.join(DATA_DIR, last.file));
 fs.writeFileSync(path.join(OUT, file), bytes);
-const lastGrid = detail.grids.at(-1);
+const lastGrid = detail.grids.find((g) => g.step === last.step) ?? detail.grids.at(-1);
 if (lastGrid) fs.copyFileSync(path.join(DATA_DIR, lastGrid.file), path.join(OUT, `${ID}.png`));
 const total = Object.values(state.counts).reduce((a, b) => a + b, 0);
 const entry = {

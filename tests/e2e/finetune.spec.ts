@@ -16,7 +16,7 @@ async function startFromForm(page: Page, opts: { fineTune: boolean; name: string
   if (opts.fineTune) {
     // Few images: fine-tuning is the default, and the shipped base model is offered.
     await expect(fineTune).toBeChecked();
-    await expect(form.getByTestId('train-base-model')).toContainText('Twemoji base');
+    await expect(form.getByTestId('train-base-model')).toContainText('Emoji base');
   } else {
     await fineTune.uncheck();
     await form.getByTestId('train-family-default').check({ force: true });
@@ -47,7 +47,7 @@ test('fine-tune from the base model and train from scratch, from the UI; lineage
   await expect(page.getByTestId('train-form')).toBeVisible();
 
   const tuned = await startFromForm(page, { fineTune: true, name: 'Produce from base' });
-  await expect(page.getByTestId('run-parent')).toContainText('Twemoji base');
+  await expect(page.getByTestId('run-parent')).toContainText('Emoji base');
   await studio.screenshot('finetune-finished');
 
   await page.getByTestId('train-new').click();
@@ -67,5 +67,5 @@ test('fine-tune from the base model and train from scratch, from the UI; lineage
   const models = JSON.parse((await studio.cli('models', 'list', '--json')).trim().split('\n').at(-1)!) as Array<{ source: string; checkpoints: Array<{ sha256: string }> }>;
   const baseSha = models.find((m) => m.source === 'base')!.checkpoints[0]!.sha256;
   expect(text).toContain(baseSha);
-  expect(text).toContain('Twemoji base');
+  expect(text).toContain('Emoji base');
 });

@@ -41,7 +41,7 @@ test('first run: project, sample, the proposed time-boxed run, 16 images, star, 
   await expect(form.getByTestId('train-estimate')).toContainText('Time box: 10 min');
   await expect(form.getByTestId('train-estimate-steps')).not.toContainText('estimating');
   await expect(form.getByTestId('train-finetune')).toBeChecked();
-  await expect(form.getByTestId('train-base-model')).toContainText('Twemoji base');
+  await expect(form.getByTestId('train-base-model')).toContainText('Emoji base');
   await form.getByTestId('train-backend').scrollIntoViewIfNeeded().catch(() => {});
   await studio.screenshot('first-run-form');
   // For the test, the same form with a shorter box.

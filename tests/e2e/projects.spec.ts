@@ -75,7 +75,7 @@ test('every section has an honest empty state and navigation works', async ({ st
     if (view === 'create') {
       // A new project can already create with the shipped base model; nothing else is pretended.
       await expect(page.getByTestId('create-form')).toBeVisible();
-      await expect(page.getByTestId('create-form')).toContainText('Twemoji base');
+      await expect(page.getByTestId('create-form')).toContainText('Emoji base');
     } else {
       await expect(page.getByTestId('empty-state')).toBeVisible();
     }

@@ -214,7 +214,7 @@ export interface SampleLatency {
  */
 export async function runSampleLatencyBench(opts: { backend?: BackendName; log?: (line: string) => void } = {}): Promise<SampleLatency> {
   const log = opts.log ?? (() => {});
-  const base = path.join(resourcesDir(), 'models', 'twemoji-base-32.ckpt');
+  const base = path.join(resourcesDir(), 'models', 'emoji-base-32.ckpt');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'atelier-bench-create-'));
   try {
     let file = base;

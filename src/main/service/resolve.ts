@@ -31,13 +31,23 @@ function runOf(ctx: ServiceContext, ref: string, projectId: number | undefined):
 }
 
 function modelOf(ctx: ServiceContext, ref: string, projectId: number | undefined): ModelRow {
+  // A base model is found by name before anything asked for it registered it (a fresh data folder).
+  ensureBaseModels(ctx);
   if (ID.test(ref)) return getModel(ctx.db, Number(ref));
   const model = findModelByName(ctx.db, ref, projectId ?? null);
   if (!model) {
     const where = projectId === undefined ? ' among the base and imported models (name its project to find one of its own)' : '';
     throw new AtelierError('not_found', `There is no model called "${ref}"${where}.`);
   }
+  refuseRetired(ctx, model);
   return model;
+}
+
+/** A base model whose file a release no longer ships cannot load: say so, and what ships instead. */
+function refuseRetired(ctx: ServiceContext, model: ModelRow): void {
+  if (!isRetired(model)) return;
+  const shipped = readBaseModels(ctx.resourcesDir).map((e) => `"${e.id}"`).join(', ');
+  throw new AtelierError('not_found', `The base model "${model.name}" is no longer shipped with Atelier; start from ${shipped || 'another model'} instead.`);
 }
 
 function checkpointOf(ctx: ServiceContext, ref: string, projectId: number | undefined): CheckpointRow {
@@ -58,11 +68,7 @@ function checkpointOf(ctx: ServiceContext, ref: string, projectId: number | unde
   const id = newestCheckpointOfModelNamed(ctx.db, ref, projectId ?? null);
   if (id === null) throw new AtelierError('not_found', `No checkpoint, run or model matches "${ref}".`);
   const c = getCheckpoint(ctx.db, id);
-  const model = getModel(ctx.db, c.modelId);
-  if (isRetired(model)) {
-    const shipped = readBaseModels(ctx.resourcesDir).map((e) => `"${e.id}"`).join(', ');
-    throw new AtelierError('not_found', `The base model "${model.name}" is no longer shipped with Atelier; start from ${shipped || 'another model'} instead.`);
-  }
+  refuseRetired(ctx, getModel(ctx.db, c.modelId));
   return c;
 }
 

@@ -29,24 +29,24 @@ function setup(): Service {
 
 function baseCheckpointId(s: Service): number {
   ensureBaseModels(s.ctx);
-  const entry = readBaseModels(s.ctx.resourcesDir).find((m) => m.id === 'twemoji-base-32')!;
+  const entry = readBaseModels(s.ctx.resourcesDir).find((m) => m.id === 'emoji-base-32')!;
   return findCheckpointBySha(s.ctx.db, entry.sha256)!.id;
 }
 
 describe('atelier train: what a command line asks for', () => {
   it('--from a base model needs no --model: the family and size are the base’s', async () => {
     const s = setup();
-    const input = await startInput(s, { project: 'Pets', dataset: 'Twemoji faces, animals & food', from: 'twemoji-base-32', minutes: '5' });
-    expect(input).toMatchObject({ family: 'default', size: 32, length: { minutes: 5 }, from: { checkpointId: baseCheckpointId(s) } });
+    const input = await startInput(s, { project: 'Pets', dataset: 'Twemoji faces, animals & food', from: 'emoji-base-32', minutes: '5' });
+    expect(input).toMatchObject({ family: 'cgan', size: 32, length: { minutes: 5 }, from: { checkpointId: baseCheckpointId(s) } });
   });
 
   it('accepts a --model that agrees with the base, and refuses one that does not, saying why', async () => {
     const s = setup();
-    expect((await startInput(s, { project: 'Pets', from: 'twemoji-base-32', model: 'default', steps: '10' })).family).toBe('default');
-    const wrong = startInput(s, { project: 'Pets', from: 'twemoji-base-32', model: 'dcgan', steps: '10' });
-    await expect(wrong).rejects.toThrow(/Twemoji base \(32 px\).*Small-data GAN \(default\).*DCGAN \(dcgan\).*Leave out --model/);
-    await expect(startInput(s, { project: 'Pets', from: 'twemoji-base-32', size: '64', steps: '10' })).rejects.toThrow(/32×32.*Leave out --size/);
-    await expect(startInput(s, { project: 'Pets', from: 'twemoji-base-32', model: 'nonsense', steps: '10' })).rejects.toThrow(/--model must be one of/);
+    expect((await startInput(s, { project: 'Pets', from: 'emoji-base-32', model: 'cgan', steps: '10' })).family).toBe('cgan');
+    const wrong = startInput(s, { project: 'Pets', from: 'emoji-base-32', model: 'dcgan', steps: '10' });
+    await expect(wrong).rejects.toThrow(/Emoji base \(32 px\).*Conditional GAN \(cgan\).*DCGAN \(dcgan\).*Leave out --model/);
+    await expect(startInput(s, { project: 'Pets', from: 'emoji-base-32', size: '64', steps: '10' })).rejects.toThrow(/32×32.*Leave out --size/);
+    await expect(startInput(s, { project: 'Pets', from: 'emoji-base-32', model: 'nonsense', steps: '10' })).rejects.toThrow(/--model must be one of/);
   });
 
   it('--from a checkpoint id of a trained model takes that model’s family and size', async () => {
@@ -73,7 +73,7 @@ describe('atelier train: what a command line asks for', () => {
     const checkpointId = baseCheckpointId(s);
     await expect(s.call('runs.start', { projectId: 1, datasetId: 1, family: 'dcgan', length: { steps: 1 }, from: { checkpointId } })).rejects.toMatchObject({
       code: 'bad_request',
-      message: expect.stringMatching(/Small-data GAN \(default\).*DCGAN \(dcgan\)/),
+      message: expect.stringMatching(/Conditional GAN \(cgan\).*DCGAN \(dcgan\)/),
     });
   });
 });
@@ -93,12 +93,15 @@ describe('base models a release no longer ships', () => {
     };
     ship(['a', 'a']);
     service = createService({ dataDir, door: 'direct', resourcesDir: resources });
+    // Found by name in a fresh data folder, before any list registered it.
+    expect(await service.call('models.resolve', { ref: 'Base a' })).toMatchObject({ name: 'Base a' });
     const names = async () => ((await service!.call('models.list', { projectId: 1 })) as Array<{ name: string }>).map((m) => m.name);
     expect(await names()).toContain('Base a');
     ship(['b', 'b']);
     expect(await names()).toEqual(expect.arrayContaining(['Base b']));
     expect(await names()).not.toContain('Base a');
     await expect(startInput(service, { project: 'Pets', from: 'a', steps: '10' })).rejects.toThrow(/"Base a" is no longer shipped.*start from "b"/);
+    await expect(service.call('models.resolve', { ref: 'Base a' })).rejects.toThrow(/no longer shipped/);
     expect(findCheckpointBySha(service.ctx.db, 'a'.repeat(64))).toBeDefined(); // still there for lineage
     ship(['a', 'a'], ['b', 'b']);
     expect(await names()).toEqual(expect.arrayContaining(['Base a', 'Base b']));

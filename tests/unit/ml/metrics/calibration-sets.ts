@@ -20,7 +20,7 @@ export interface ImageSet {
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 export const SAMPLE_DIR = path.join(ROOT, 'resources', 'samples', 'twemoji-faces-animals-food');
-export const BASE_MODEL = path.join(ROOT, 'resources', 'models', 'twemoji-base-32.ckpt');
+export const BASE_MODEL = path.join(ROOT, 'resources', 'models', 'emoji-base-32.ckpt');
 
 /** The Twemoji sample at `size` px: RGBA as trained (transparent background) or RGB composited on white. */
 export async function loadTwemoji(size: number, mode: 'rgba' | 'white'): Promise<ImageSet & { labels: string[] }> {
