@@ -24,7 +24,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Dense } from '../nn/dense';
 import type { Fwd } from '../nn/layers';
 import type { Rng } from '../rng';
-import { configError } from './common';
+import { configError, drawUniforms } from './common';
 import type { Conditioning, ImageBatch, ImageFamilyModule, StepContext, Vocab } from './model';
 import { SMALL_GAN_LEGACY, SmallGan, smallGanDefaults, validateSmallGan, type SmallGanConfig } from './small-gan';
 
@@ -110,8 +110,10 @@ export class Cgan extends SmallGan {
     const p = this.config.condDropout;
     if (!(p > 0)) return super.trainStep(batch, ctx);
     const n = batch.x.shape[0];
-    const keep = new Float32Array(n);
-    for (let i = 0; i < n; i++) keep[i] = ctx.rng.next() < p ? 0 : 1;
+    // Drawn for the whole batch, so 2 workers drop the same images as 1. (Until session 9's last commit
+    // each worker drew n for its own share, so both shares dropped the same rows: the shipped
+    // emoji-base-32 was trained that way, ~10 % of images dropped, in pairs.)
+    const keep = drawUniforms(ctx.rng, n).map((u) => (u < p ? 0 : 1));
     const mask = tf.tensor2d(keep, [n, 1]);
     const dropped: ImageBatch = {
       x: batch.x,

@@ -17,6 +17,16 @@ export function drawLatents(rng: Rng, n: number, dim: number): tf.Tensor2D {
   return tf.tensor2d(ownRows(rng.normals(n * shard.size * dim), shard, n, dim), [n, dim]);
 }
 
+/**
+ * n uniform draws in [0, 1) from the session stream, one per image (e.g. cgan's condition dropout),
+ * drawn for the whole batch in data-parallel training like drawLatents, this share's rows kept.
+ */
+export function drawUniforms(rng: Rng, n: number): Float32Array {
+  const shard = currentShard();
+  const all = Float32Array.from({ length: n * (shard?.size ?? 1) }, () => rng.next());
+  return shard ? ownRows(all, shard, n) : all;
+}
+
 registerTrainingGradients();
 
 /**

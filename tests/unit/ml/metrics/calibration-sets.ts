@@ -172,14 +172,25 @@ export function uniformNoise(count: number, size: number, channels: 3 | 4, seed:
   return { pixels, count, size, channels };
 }
 
+/** The Twemoji sample's labels and the base model's categories they come from. */
+const BASE_CATEGORY: Record<string, string> = { animal: 'animals-nature', face: 'smileys-emotion', food: 'food-drink' };
+
 /**
- * Samples of the shipped base model (trained to convergence on all of Twemoji, unconditional), as the
- * data's format: RGBA as is, or composited on white for the RGB check.
+ * Samples of the shipped base model, prompted as the data is labelled and in its proportions (the base
+ * is conditional over every emoji category; unprompted it draws all of them, flags and symbols
+ * included, which is not this data), in the data's format: RGBA as is, or composited on white.
  */
-export async function baseModelSamples(count: number, seed: number, mode: 'rgba' | 'white'): Promise<ImageSet> {
+export async function baseModelSamples(count: number, seed: number, mode: 'rgba' | 'white', dataLabels: string[]): Promise<ImageSet> {
   const g = await loadSampler(BASE_MODEL);
   try {
-    const { images } = g.sample({ seed, count });
+    const sorted = [...dataLabels].sort();
+    const prompts = Array.from({ length: count }, (_, i) => BASE_CATEGORY[sorted[Math.floor((i * sorted.length) / count)]!]);
+    const images: ReturnType<typeof g.sample>['images'] = [];
+    for (const prompt of [...new Set(prompts)]) {
+      const k = prompts.filter((p) => p === prompt).length;
+      const condition = prompt && g.labelNames.includes(prompt) ? { labels: { [prompt]: 1 } } : undefined;
+      images.push(...g.sample({ seed: seed + images.length, count: k, condition }).images);
+    }
     const size = g.size;
     const c = mode === 'rgba' ? 4 : 3;
     const pixels = new Uint8Array(count * size * size * c);

@@ -3,19 +3,21 @@
  * halves; the probe is fitted on one ("training images") and scores sets built from the other. KID must
  * rank them as a person would, lower = better:
  *
- *   real held-out < blurred copies < the shapes on a grey noisy background < speckle, 2-px grids
- *     < one image repeated < uniform noise
+ *   real held-out < a converged model's samples < blurred copies < the shapes on a grey noisy background
+ *     < speckle, 2-px grids < one image repeated < uniform noise
  *
  * and precision must be ≈ 0 for noise, speckle and grids. Checked for RGBA (as trained) and RGB on
  * white, each with two seeds that also swap which half fits the probe.
  *
- * Two parts of the issue's order are measured but not asserted as written (numbers and reasons in
- * docs/quality-metric.md): samples of the shipped base model rank behind the blurred copies (the model is
- * unconditional over all of Twemoji and draws blobs; every feature space measured agrees), so they are
- * asserted between the held-out images and the grey background; and "one image repeated" depends on the
+ * The issue's whole order holds: real held-out < a converged model's samples < blurred copies < ...
+ * The model is the shipped conditional emoji base prompted as the data is labelled (face → smileys-emotion,
+ * animal → animals-nature, food → food-drink; KID×10³ ≈ 250–300 against blur's ≈ 700–820). The old
+ * unconditional Twemoji base ranked behind the blurred copies (≈ 1300–1900), so until session 9 the model
+ * was asserted only between the held-out images and the grey background. One part is measured but not
+ * asserted as written (numbers and reasons in docs/quality-metric.md): "one image repeated" depends on the
  * image: the one repeated here (the first held-out image, animal/ant.png) ranks as the issue says, a
- * typical image repeated scores about like the blurred copies or the base model. Collapse onto any image
- * is asserted to be far from the data, and its recall is 0.
+ * typical image repeated scores about like the blurred copies. Collapse onto any image is asserted to be
+ * far from the data, and its recall is 0.
  *
  * The table printed here is the one in docs/quality-metric.md.
  */
@@ -93,7 +95,8 @@ function expectCalibrated(rows: Record<SetName, Row>): void {
   expect(rows.real.recall).toBeGreaterThan(0.7);
   // The order a person would give, each step by a margin well above the subset spread.
   const chain: [SetName | SetName[], SetName | SetName[]][] = [
-    ['real', 'blur'],
+    ['real', 'model'],
+    ['model', 'blur'],
     ['blur', 'greyBg'],
     ['greyBg', ['speckle', 'grid']],
     [['speckle', 'grid'], 'repeated'],
@@ -105,9 +108,6 @@ function expectCalibrated(rows: Record<SetName, Row>): void {
     const floor = Math.max(hi(a), 0) * MARGIN + 3 * Math.max(...[a].flat().map((n) => rows[n].kidStd));
     expect(lo(b), `${String(b)} must score above ${String(a)}`).toBeGreaterThan(floor);
   }
-  // A converged model's samples: clearly not the data, clearly not one of the failures.
-  expect(k('model')).toBeGreaterThan(k('real') + 3 * rows.real.kidStd + 20);
-  expect(k('model') * MARGIN).toBeLessThan(k('greyBg'));
   // Off the data's manifold: almost no noise, speckle or grid image lands among the training images.
   for (const name of ['noise', 'speckle', 'grid'] as const) expect(rows[name].precision, `${name} precision`).toBeLessThan(0.05);
   // One image repeated is realistic but has no variety: recall ≈ 0 (the monitor's "Failing" cue for it).
@@ -126,7 +126,7 @@ describe('quality probe calibration on the Twemoji sample', () => {
       beforeAll(async () => {
         all = await S.loadTwemoji(32, mode);
         const before = tf.memory().numTensors;
-        model = await S.baseModelSamples(Math.ceil(all.count / 2), 100, mode);
+        model = await S.baseModelSamples(Math.ceil(all.count / 2), 100, mode, all.labels);
         expect(tf.memory().numTensors).toBe(before);
       });
 

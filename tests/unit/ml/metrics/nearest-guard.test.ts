@@ -112,8 +112,8 @@ describe('memorisation guard on real feature spaces', () => {
     await initBackend('wasm', { threads: 2 });
     twemoji = await S.loadTwemoji(32, 'rgba');
     half = S.splitHalves(twemoji.labels, 1)[0];
-    model = await S.baseModelSamples(32, 5, 'rgba');
-    modelOnWhite = await S.baseModelSamples(32, 5, 'white');
+    model = await S.baseModelSamples(32, 5, 'rgba', twemoji.labels);
+    modelOnWhite = await S.baseModelSamples(32, 5, 'white', twemoji.labels);
   }, 120_000);
 
   const noiseSets = (channels: 3 | 4, seed: number): Record<string, Set> => ({
