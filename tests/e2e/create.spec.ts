@@ -2,8 +2,8 @@ import type { Page } from '@playwright/test';
 import { test, expect, type Studio } from './support/studio';
 
 /**
- * The Create view on its own: the shipped base (unconditional) says its prompt changes nothing; at
- * ψ 0.5 it still draws; placeholders fill as images stream; earlier batches stay one click away; a
+ * The Create view on its own: an unconditional model says its prompt changes nothing; the shipped base
+ * (conditional over the emoji categories) knows its labels and at ψ 0.5 still draws; placeholders fill as images stream; earlier batches stay one click away; a
  * conditional model (proposed by `atelier train` for the labelled sample) completes prompt words as
  * they are typed and flags unknown ones, and its monitor shows prompt adherence; interpolation frames
  * say where they lie; two labels at one seed draw different images, the same label the same bytes.
@@ -56,14 +56,24 @@ test('create: honest prompts, streaming tiles, a history of batches, completion 
   await page.goto(`${page.url().split('#')[0]}#/p/${projectId}/create`);
   await page.reload();
 
-  // ---- The shipped base: unconditional ------------------------------------------------------------
+  // ---- An unconditional model says its prompt changes nothing -----------------------------------------
+  const plain = lastJson<{ status: string }>(await studio.cli('train', '--project', 'Pets', '--model', 'default', '--steps', '1', '--size', '32', '--json'));
+  expect(plain.status).toBe('done');
+  await page.reload();
   const modelSelect = page.getByTestId('create-model');
   await expect(modelSelect).toBeVisible();
-  await modelSelect.selectOption({ label: (await modelSelect.locator('option', { hasText: 'base' }).first().textContent())!.trim() });
+  await modelSelect.selectOption({ label: (await modelSelect.locator('option', { hasText: '(default)' }).first().textContent())!.trim() });
   await expect(page.getByTestId('prompt-unconditional')).toContainText('This model ignores prompts');
   await page.getByTestId('create-prompt').fill('smileys-emotion');
   await expect(page.getByTestId('prompt-span')).toHaveCount(0);
   await expect(page.getByTestId('vocab-label')).toHaveCount(0);
+
+  // ---- The shipped base: conditional over the emoji categories; at ψ 0.5 it still draws ------------------
+  await modelSelect.selectOption({ label: (await modelSelect.locator('option', { hasText: 'base' }).first().textContent())!.trim() });
+  await expect(page.getByTestId('prompt-unconditional')).toHaveCount(0);
+  await expect(page.getByTestId('vocab-label')).not.toHaveCount(0);
+  await page.getByTestId('create-prompt').fill('smileys-emotion');
+  await expect(page.getByTestId('prompt-span').first()).toHaveAttribute('data-status', 'exact');
 
   await page.getByTestId('create-truncation').fill('0.5');
   await page.getByTestId('create-seed').fill('7');
