@@ -33,8 +33,9 @@ export function readBaseModels(resourcesDir: string): BaseModelEntry[] {
 }
 
 export function ensureBaseModels(ctx: EngineContext): void {
-  retireUnshippedBaseModels(ctx);
-  for (const entry of readBaseModels(ctx.resourcesDir)) {
+  const entries = readBaseModels(ctx.resourcesDir);
+  retireUnshippedBaseModels(ctx, entries);
+  for (const entry of entries) {
     if (findCheckpointBySha(ctx.db, entry.sha256)) continue;
     if (!fs.existsSync(path.join(ctx.resourcesDir, 'models', entry.file))) continue;
     insertModelWithCheckpoint(
@@ -58,12 +59,12 @@ export function ensureBaseModels(ctx: EngineContext): void {
  * so nobody picks a model that cannot load. Its rows stay, so the lineage of what was made from it
  * (fine-tuned runs, generations, exported PNGs) still names it. A file that ships again un-retires it.
  */
-function retireUnshippedBaseModels(ctx: EngineContext): void {
-  const shipped = new Set(readBaseModels(ctx.resourcesDir).map((e) => e.sha256));
+function retireUnshippedBaseModels(ctx: EngineContext, entries: BaseModelEntry[]): void {
+  // Shipped = listed in index.json with its file present (what ensureBaseModels registers).
+  const shipped = new Set(entries.filter((e) => fs.existsSync(path.join(ctx.resourcesDir, 'models', e.file))).map((e) => e.sha256));
   for (const m of listModels(ctx.db, null)) {
     if (m.source !== 'base') continue;
-    const files = listModelCheckpoints(ctx.db, m.id);
-    const available = files.some((c) => shipped.has(c.sha256) && fs.existsSync(path.join(ctx.resourcesDir, 'models', c.file.replace(/^resources:models\//, ''))));
+    const available = listModelCheckpoints(ctx.db, m.id).some((c) => shipped.has(c.sha256));
     if (available === !isRetired(m)) continue;
     updateModelConfig(ctx.db, m.id, m.config, { ...m.meta, retired: !available });
   }
