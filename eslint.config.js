@@ -43,7 +43,7 @@ const HOST_GLOBALS = ['window', 'document', 'navigator', 'localStorage', 'sessio
 }));
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'resources/**', 'coverage/**', 'tmp/**', '.scratch/**', 'bench-results/**'] },
+  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'resources/**', 'coverage/**', 'tmp/**', '.scratch/**', 'bench-results/**', '.gpu/**', '.gl/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   ...svelte.configs['flat/recommended'],

@@ -34,6 +34,8 @@ Options:
                             final score (default: 1; 0 = one uninterrupted run, final checkpoint only)
   --samples N               samples generated per model and checkpoint (default: 256)
   --seed S                  Atelier's training seed (default: 0; the peer's is fixed at 0)
+  --config JSON             overrides of Atelier's model config, passed to \`atelier train --config\`
+                            (e.g. '{"width":16}'), to compare recipes on the same sets
   --backend NAME            Atelier backend (auto | wasm | cpu | …; default: Atelier's own choice)
   --peer-threads T          torch threads for the peer (default: 2)
   --parallel                train the peer and Atelier side by side (default: one after the other)
@@ -54,7 +56,7 @@ eval/kid.py), ATELIER_PYTHON (default: /usr/bin/python3, Debian's python3-torch)
 // ---------------------------------------------------------------------------------------------- options
 
 function parseArgs(argv) {
-  const { o, num, usage } = parseFlags(argv, { valueFlags: ['sets', 'variants', 'minutes', 'checkpoint-minutes', 'samples', 'seed', 'backend', 'peer-threads', 'out'], boolFlags: ['parallel', 'atelier-only', 'peer-only', 'keep-data', 'build-only', 'adherence'], help: HELP });
+  const { o, num, usage } = parseFlags(argv, { valueFlags: ['sets', 'variants', 'minutes', 'checkpoint-minutes', 'samples', 'seed', 'config', 'backend', 'peer-threads', 'out'], boolFlags: ['parallel', 'atelier-only', 'peer-only', 'keep-data', 'build-only', 'adherence'], help: HELP });
   const list = (name, all, dflt) => {
     const items = (o[name] ?? dflt.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
     for (const s of items) if (!all.includes(s)) usage(`--${name}: unknown "${s}" (one of ${all.join(', ')})`);
@@ -68,6 +70,7 @@ function parseArgs(argv) {
     samples: num('samples', 256, { min: 16, int: true }),
     seed: num('seed', 0, { int: true }),
     backend: o.backend ?? null,
+    config: o.config ?? null,
     peerThreads: num('peer-threads', 2, { min: 1, int: true }),
     parallel: Boolean(o.parallel),
     atelier: !o['peer-only'],
@@ -78,6 +81,15 @@ function parseArgs(argv) {
     out: path.resolve(o.out ?? path.join(ROOT, 'bench-results', `quality-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`)),
   };
   if (!opts.atelier && !opts.peer) usage('--atelier-only and --peer-only exclude each other');
+  if (opts.config !== null) {
+    let c;
+    try {
+      c = JSON.parse(opts.config);
+    } catch {
+      usage(`--config: not JSON: ${opts.config}`);
+    }
+    if (typeof c !== 'object' || c === null || Array.isArray(c)) usage('--config: a JSON object, e.g. \'{"width":16}\'');
+  }
   return opts;
 }
 
@@ -227,7 +239,7 @@ async function atelierFor(row) {
         ? // Grids and checkpoints only where the bench asks for them (each session's end): the studio's
           // own cadence would spend part of the box on sample grids and quality measurements, which
           // count toward --minutes. Resumed sessions keep these settings.
-          ['train', '--project', project.id, '--dataset', imp.datasetId, '--model', row.model, '--size', row.size, '--minutes', length, '--seed', opts.seed, '--sample-every', '1000000', '--checkpoint-every', '1000000', ...backendArgs]
+          ['train', '--project', project.id, '--dataset', imp.datasetId, '--model', row.model, '--size', row.size, '--minutes', length, '--seed', opts.seed, '--sample-every', '1000000', '--checkpoint-every', '1000000', ...(opts.config ? ['--config', opts.config] : []), ...backendArgs]
         : ['train', '--resume', runId, '--minutes', length, ...backendArgs];
     const t = await cli(...args);
     a.sessions++;
@@ -351,7 +363,7 @@ function notes() {
     machineLine(py),
     `Models were trained ${opts.parallel ? 'side by side (--parallel), sharing the machine' : 'one after the other, each with the whole machine'}.`,
     `Peer: ${path.relative(ROOT, PEER)} (32×32 RGB DCGAN, seed 0, batch 64, ${opts.peerThreads} torch threads), ${opts.minutes} min wall-clock training (its data loading excluded); it reads no alpha, so it trains on each set's RGB (flattened on white) images, once per set and size, and the RGB and RGBA rows share it.`,
-    `Atelier: \`atelier train --model ${opts.adherence ? 'default (cgan for the rows with categories, --adherence)' : 'default'} --seed ${opts.seed}${opts.backend ? ` --backend ${opts.backend}` : ''}\` on backend ${[...backends].join('; ') || '—'}${atelierThreads.size ? `, ${[...atelierThreads].join('/')} thread(s)` : ''}; \`--minutes\` counts Atelier's training-loop time (steps, sample grids, checkpoints; not start-up or its own metric). ` +
+    `Atelier: \`atelier train --model ${opts.adherence ? 'default (cgan for the rows with categories, --adherence)' : 'default'} --seed ${opts.seed}${opts.config ? ` --config '${opts.config}'` : ''}${opts.backend ? ` --backend ${opts.backend}` : ''}\` on backend ${[...backends].join('; ') || '—'}${atelierThreads.size ? `, ${[...atelierThreads].join('/')} thread(s)` : ''}; \`--minutes\` counts Atelier's training-loop time (steps, sample grids, checkpoints; not start-up or its own metric). ` +
       (marks.length > 1
         ? `Checkpoints at ${marks.join(', ')} min: the run is trained in ${marks.length} sessions (\`train\`, then \`train --resume RUN --minutes ${opts.checkpointMinutes}\`), sampled between sessions.`
         : 'One uninterrupted run; only its final checkpoint is scored.'),
@@ -378,7 +390,7 @@ function notes() {
 
 function writeResults(final) {
   const settings =
-    `${opts.minutes} min per model · ${opts.samples} samples · Atelier \`default\`${opts.adherence ? ' (`cgan` on the sets with categories)' : ''}, seed ${opts.seed} · peer seed 0, ${opts.peerThreads} threads · ` +
+    `${opts.minutes} min per model · ${opts.samples} samples · Atelier \`default\`${opts.adherence ? ' (`cgan` on the sets with categories)' : ''}${opts.config ? ` with \`${opts.config}\`` : ''}, seed ${opts.seed} · peer seed 0, ${opts.peerThreads} threads · ` +
     `${opts.parallel ? 'side by side' : 'sequential'} · KID ×10³ (lower is better) · ${startedAt.toISOString()}${final ? '' : ' · (in progress)'}`;
   const done = rows.filter((r) => r.wallMs !== undefined);
   const md = markdown({ rows: done, settings, notes: notes(), attributions: attributionLines() });

@@ -25,6 +25,7 @@ interface TrainFlags {
   sampleEvery?: string;
   checkpointEvery?: string;
   workers?: string;
+  config?: string;
 }
 
 export function registerTrainCommands(program: Command, globals: () => GlobalOptions): void {
@@ -46,6 +47,7 @@ export function registerTrainCommands(program: Command, globals: () => GlobalOpt
     .option('--lr-scale <x>', 'fine-tuning: multiply the learning rate')
     .option('--sample-every <steps>', 'save a sample grid every n steps')
     .option('--checkpoint-every <steps>', 'save a checkpoint every n steps')
+    .option('--config <json>', 'advanced: overrides of the model\'s config as a JSON object of numbers, booleans and strings, e.g. \'{"width":16,"lr":0.0002}\' (checked by the model)')
     .option('--workers <n>', 'data-parallel training workers (image models; default: one per free core, or ATELIER_TRAIN_WORKERS; --resume: the run\'s own)')
     .action(async (flags: TrainFlags) => {
       const opts = globals();
@@ -214,7 +216,24 @@ export async function startInput(service: Service, flags: TrainFlags): Promise<S
     sampleEvery: optionalInt(flags.sampleEvery, '--sample-every'),
     checkpointEvery: optionalInt(flags.checkpointEvery, '--checkpoint-every'),
     workers: optionalInt(flags.workers, '--workers'),
+    config: parseConfig(flags.config),
   };
+}
+
+/** --config: a JSON object of scalar overrides (the contract's shape; the model validates the values). */
+function parseConfig(text: string | undefined): StartTraining['config'] {
+  if (text === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new AtelierError('bad_request', `--config must be a JSON object such as '{"width":16}'; got ${JSON.stringify(text)}.`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new AtelierError('bad_request', `--config must be a JSON object such as '{"width":16}'.`);
+  for (const [k, v] of Object.entries(value)) {
+    if (!['number', 'boolean', 'string'].includes(typeof v)) throw new AtelierError('bad_request', `--config: "${k}" must be a number, a boolean or a string.`);
+  }
+  return value as StartTraining['config'];
 }
 
 /**

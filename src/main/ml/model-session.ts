@@ -10,6 +10,7 @@
  * grid's fixed latents), through the hooks below. A resume rebuilds the model from the header, then
  * restoreRun fills it.
  */
+import { AtelierError } from '../../shared/errors';
 import { encodeCheckpoint, writeFileAtomic, type Checkpoint, type CheckpointHeader, type NamedArray } from './checkpoint';
 import { DivergedError, assertFinite } from './guards';
 import type { ParamStore } from './nn/params';
@@ -33,6 +34,16 @@ export interface BaseSessionState {
  * family's defaults, then checked by the family's validate, like typed overrides.
  */
 export type ConfigOverrides = Readonly<Record<string, unknown>>;
+
+/**
+ * Refuses overrides of fields the family does not have (a typo such as "widht" would otherwise be
+ * ignored without a word and the run would train the default), naming the ones it has.
+ */
+export function checkOverrides(family: string, overrides: object | undefined, known: readonly string[]): void {
+  const unknown = Object.keys(overrides ?? {}).filter((k) => !known.includes(k));
+  if (unknown.length === 0) return;
+  throw new AtelierError('bad_request', `${family} model: no setting ${unknown.map((k) => `"${k}"`).join(', ')}; its settings are ${[...new Set(known)].sort().join(', ')}.`);
+}
 
 export abstract class ModelSession<F extends string, C extends object, M extends { readonly store: ParamStore }> {
   private currentStep: number;

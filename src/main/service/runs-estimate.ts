@@ -18,12 +18,12 @@ const FAMILY_COST: Record<string, number> = { mlpgan: 0.25, dcgan: 0.7, default:
 
 /**
  * Images per second recorded from real runs, the fallback before this machine has measured anything
- * itself. Key: `${backend}/${family}/${size}`. Only what was measured is listed: the Twemoji sample
- * (315 images), batch 8, on a 2-core x86 machine that was also busy with other work (train_ms /
- * images_seen of the e2e and CLI runs, Nov 2026): a pessimistic figure.
+ * itself. Key: `${backend}/${family}/${size}`. Only what was measured is listed: the default model at
+ * 32 px (width 16, batch 16) in `npm run bench:quality`, one wasm thread on a 2-core x86 machine whose
+ * other core was busy (40 688–43 680 images in 598 s of training, Nov 2026): a cautious figure.
  */
 export const REFERENCE_IMG_PER_SEC: Record<string, number> = {
-  'wasm/default/32': 3.5,
+  'wasm/default/32': 68,
 };
 
 /** Ignore runs that trained too briefly for their rate to mean much (start-up, first steps). */

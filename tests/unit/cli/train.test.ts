@@ -49,6 +49,15 @@ describe('atelier train: what a command line asks for', () => {
     await expect(startInput(s, { project: 'Pets', from: 'emoji-base-32', model: 'nonsense', steps: '10' })).rejects.toThrow(/--model must be one of/);
   });
 
+  it('--config passes scalar overrides to the model, and refuses what is not a JSON object of scalars', async () => {
+    const s = setup();
+    expect((await startInput(s, { project: 'Pets', model: 'default', steps: '10', config: '{"width":16,"lr":0.0002}' })).config).toEqual({ width: 16, lr: 0.0002 });
+    expect((await startInput(s, { project: 'Pets', model: 'default', steps: '10' })).config).toBeUndefined();
+    await expect(startInput(s, { project: 'Pets', model: 'default', steps: '10', config: '{width:16}' })).rejects.toThrow(/--config must be a JSON object/);
+    await expect(startInput(s, { project: 'Pets', model: 'default', steps: '10', config: '[16]' })).rejects.toThrow(/--config must be a JSON object/);
+    await expect(startInput(s, { project: 'Pets', model: 'default', steps: '10', config: '{"diffAugment":["color"]}' })).rejects.toThrow(/"diffAugment" must be a number, a boolean or a string/);
+  });
+
   it('--from a checkpoint id of a trained model takes that model’s family and size', async () => {
     const s = setup();
     const modelId = insertModel(s.ctx.db, { projectId: 1, name: 'Old VAE', family: 'vae', config: { size: 64 }, source: 'trained', meta: { size: 64 } });

@@ -26,7 +26,7 @@ import type { Fwd } from '../nn/layers';
 import type { Rng } from '../rng';
 import { configError, drawUniforms } from './common';
 import type { Conditioning, ImageBatch, ImageFamilyModule, StepContext, Vocab } from './model';
-import { SMALL_GAN_LEGACY, SmallGan, smallGanDefaults, validateSmallGan, type SmallGanConfig } from './small-gan';
+import { SMALL_GAN_LEGACY_CONFIG, SMALL_GAN_OPTIONAL, SmallGan, smallGanDefaults, validateSmallGan, type SmallGanConfig } from './small-gan';
 
 export interface CganConfig extends SmallGanConfig {
   /** Width of the condition vector appended to z. */
@@ -150,7 +150,8 @@ export class Cgan extends SmallGan {
 export const cgan: ImageFamilyModule<CganConfig> = {
   family: 'cgan',
   defaults: cganDefaults,
-  legacy: { ...SMALL_GAN_LEGACY, condDropout: 0 },
+  legacy: { ...SMALL_GAN_LEGACY_CONFIG, condDropout: 0 },
+  optional: SMALL_GAN_OPTIONAL,
   validate: (c, vocab) => {
     validateSmallGan('cgan', c);
     if (!(Number.isInteger(c.condDim) && c.condDim >= 1)) throw configError('cgan', 'condDim must be a positive integer');

@@ -173,6 +173,7 @@ export class Dcgan extends BceGan<DcganConfig> {
 export const dcgan: ImageFamilyModule<DcganConfig> = {
   family: 'dcgan',
   defaults: dcganDefaults,
+  optional: ['emaStats', 'init'],
   validate: (c) => {
     checkCommon('dcgan', c);
     stagesFor('dcgan', c.size, SIZES);

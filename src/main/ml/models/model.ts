@@ -97,6 +97,8 @@ export interface ImageFamilyModule<C extends BaseImageConfig = BaseImageConfig> 
    * from here, not from today's defaults, so old checkpoints keep the architecture their weights fit.
    */
   readonly legacy?: Partial<C>;
+  /** Config fields that have no default (absent = off) and that overrides may still set. */
+  readonly optional?: readonly (keyof C & string)[];
   /** Throws AtelierError('bad_request') on an unusable config. */
   validate(config: C, vocab: Vocab): void;
   /**

@@ -49,7 +49,26 @@ export interface SmallGanConfig extends BaseImageConfig {
   channels: 1 | 3 | 4;
   /** Latent length. */
   latentDim: number;
-  /** Channels at full resolution; doubles per halving of resolution, capped at `maxWidth`. */
+  /**
+   * Channels at full resolution; doubles per halving of resolution, capped at `maxWidth`.
+   * 16 at 32 px (32 · 16 = 512), 1024 / size above: G's resize-convs cost the same at every resolution
+   * (channels halve as the side doubles), so halving the width cuts G's work about 4×. Measured with
+   * `npm run bench:quality` (six sets, 32 px RGB on white, 10 min, side by side with another one-thread
+   * job on the 2-core machine, seed 0, KID×10³ learned / random-conv by shared/eval/kid.py, 256 samples,
+   * both with the lr schedule below): width 32 did 897–947 steps, width 16 2543–2730;
+   *   set            width 32          width 16
+   *   Noto emoji     1146 / 35.1       683 / 10.2
+   *   Twemoji        1253 / 24.2       621 / 17.4
+   *   game-icons      468 / 5.3        163 / 3.7
+   *   pixelarticons   826 / 20.7       378 / 9.8
+   *   Tabler icons    360 / 51.0       149 / 21.7
+   *   MNIST            66 / 5.6         50 / 7.6
+   * Geometric means 486 / 17.3 → 241 / 10.1; only MNIST's random-conv KID got worse. Looked at:
+   * Twemoji from grid-textured blobs to smooth yellow discs, red/blue flag-like and blue square
+   * patches; pixelarticons to crisp boxed glyphs; Tabler to outlines with inner strokes (a little more
+   * speckle); game-icons to black silhouettes with speckled holes; MNIST to softer digit-like strokes.
+   * 64 and 128 px keep 1024 / size until the 64 px variants are measured.
+   */
   width: number;
   /** Widest layer (at 4×4). */
   maxWidth: number;
@@ -61,7 +80,14 @@ export interface SmallGanConfig extends BaseImageConfig {
   lr: number;
   /**
    * Learning-rate schedule: cosine from `lr` down to `lrEnd` over the first `lrDecaySteps` steps, then
-   * `lrEnd`. Absent or 0 steps: constant `lr`.
+   * `lrEnd`. Absent or 0 steps: constant `lr` (checkpoints written before the schedule: see
+   * SMALL_GAN_LEGACY_CONFIG). Default 5e-4 → 2e-4 over 1000 steps: a constant 5e-4 drew Twemoji's grid
+   * texture and 2e-4 learned Tabler 2× slower (README, session 9). At width 32, 10 min in
+   * bench:quality (KID×10³ learned / random-conv, constant → schedule, seed 0, one run each): Noto
+   * 1290 / 42.4 → 1146 / 35.1, Twemoji 2081 / 74.4 → 1253 / 24.2 (the grid texture gone), game-icons
+   * 492 / 4.1 → 468 / 5.3, pixelarticons 1138 / 14.6 → 826 / 20.7, Tabler 266 / 22.3 → 360 / 51.0,
+   * MNIST 44 / 5.1 → 66 / 5.6: a wash over six sets on its own (geometric means 510 / 16.7 → 486 / 17.3);
+   * it is kept because the width-16 default was measured with it.
    */
   lrEnd?: number;
   lrDecaySteps?: number;
@@ -173,10 +199,24 @@ type DesignOptions = Required<Pick<SmallGanConfig, 'mbstdGroup' | 'gNorm' | 'gSk
  */
 export const SMALL_GAN_LEGACY: DesignOptions = { mbstdGroup: 0, gNorm: 'pixel', gSkip: false, gUpsample: 'transposed', dBlur: false, dHead: 'pool', gOutInitScale: 1, gNormBias: true, gEmaStats: false };
 
+/**
+ * What a checkpoint's config means when it predates the fields: SMALL_GAN_LEGACY's design, and no
+ * learning-rate schedule (constant `lr`, as every run before it trained), whatever today's default is.
+ * Fine-tuning a base merges it under the base's config (ImageFamilyModule.legacy).
+ */
+export const SMALL_GAN_LEGACY_CONFIG: Partial<SmallGanConfig> = { ...SMALL_GAN_LEGACY, lrEnd: undefined, lrDecaySteps: undefined };
+
+/** Fields that may be absent (absent dLrScale = equal rates); `--config` may set them. */
+export const SMALL_GAN_OPTIONAL = ['lrEnd', 'lrDecaySteps', 'dLrScale'] as const;
+
 export function smallGanDefaults(data: { size: number; channels: 1 | 3 | 4 }): SmallGanConfig {
+  const head = scaledWidthDefaults(data, SMALL_GAN_SIZES, 128);
   return {
-    ...scaledWidthDefaults(data, SMALL_GAN_SIZES, 128),
+    ...head,
+    width: head.size === 32 ? 16 : head.width, // see `width`
     lr: 5e-4,
+    lrEnd: 2e-4,
+    lrDecaySteps: 1000,
     beta1: 0.5,
     beta2: 0.999,
     emaDecay: 0.999,
@@ -512,7 +552,8 @@ function definedOnly<T extends object>(o: T): Partial<T> {
 export const smallGan: ImageFamilyModule<SmallGanConfig> = {
   family: 'default',
   defaults: smallGanDefaults,
-  legacy: SMALL_GAN_LEGACY,
+  legacy: SMALL_GAN_LEGACY_CONFIG,
+  optional: SMALL_GAN_OPTIONAL,
   validate: (c) => validateSmallGan('default', c),
   build: (config, rng, _vocab: Vocab, opts) => new SmallGan(config).init(rng, opts?.generatorOnly ?? false),
 };

@@ -29,7 +29,7 @@ import { AtelierError } from '../../../shared/errors';
 import type { TextCorpusData } from '../data';
 import { Rng } from '../rng';
 import { readCheckpoint } from '../checkpoint';
-import { ModelSession, restoreRun, type BaseSessionState, type ConfigOverrides } from '../model-session';
+import { ModelSession, checkOverrides, restoreRun, type BaseSessionState, type ConfigOverrides } from '../model-session';
 import { textFamilyModule, type TextConfigs } from './families';
 import { sampleTexts, type TextSampleRequest } from './sampler';
 import type { TextFamily, TextModel } from './model';
@@ -116,8 +116,10 @@ export class TextTrainingSession extends ModelSession<TextFamily, TextConfigs[Te
   static async create<F extends TextFamily>(opts: TextSessionOptions<F>): Promise<TextTrainingSession> {
     validateTextData(opts.data);
     const module = textFamilyModule(opts.family);
+    const defaults = module.defaults();
+    checkOverrides(opts.family, opts.config, Object.keys(defaults));
     const config = {
-      ...module.defaults(),
+      ...defaults,
       ...(opts.config ?? {}),
       ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}),
     } as TextConfigs[F];

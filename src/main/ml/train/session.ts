@@ -52,7 +52,7 @@ import { gridConditioning } from '../sample/condition';
 import { tileGrid, toPixelImages, type PixelImage } from '../sample/images';
 import { BatchOrder, ImageSource, disposeBatch, mergeVocab, splitHeldOut, validateImageData } from './batches';
 import { readCheckpoint, type Checkpoint, type CheckpointHeader, type NamedArray } from '../checkpoint';
-import { ModelSession, restoreRun, type BaseSessionState, type ConfigOverrides } from '../model-session';
+import { ModelSession, checkOverrides, restoreRun, type BaseSessionState, type ConfigOverrides } from '../model-session';
 
 export interface FineTuneOptions {
   /** Checkpoint to start from. */
@@ -131,8 +131,10 @@ export class TrainingSession extends ModelSession<ImageFamily, ImageConfigs[Imag
     const sameFamily = base?.header.family === opts.family;
     // A same-family base's own config, its missing fields read as the design it was written with.
     const baseConfig = sameFamily ? { ...(module.legacy ?? {}), ...base!.header.config } : {};
+    const defaults = module.defaults({ size: opts.data.size, channels: opts.data.channels });
+    checkOverrides(opts.family, opts.config, [...Object.keys(defaults), ...Object.keys(module.legacy ?? {}), ...(module.optional ?? [])]);
     const config = {
-      ...module.defaults({ size: opts.data.size, channels: opts.data.channels }),
+      ...defaults,
       ...baseConfig,
       ...(opts.config ?? {}),
       ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}),

@@ -42,6 +42,14 @@ describe('image model families', () => {
     });
   });
 
+  it('refuses a setting the family does not have (a typo is not ignored), and accepts the optional ones', async () => {
+    const typo = TrainingSession.create({ family: 'default', config: { ...TINY.default, widht: 16 }, data: blobs({ count: 4 }), seed: 1 });
+    await expect(typo).rejects.toMatchObject({ code: 'bad_request', message: expect.stringMatching(/no setting "widht"; its settings are .*\bwidth\b/) });
+    const s = await TrainingSession.create({ family: 'default', config: { ...TINY.default, dLrScale: 2 }, data: blobs({ count: 4 }), seed: 1 });
+    expect((s.config as unknown as Record<string, unknown>).dLrScale).toBe(2);
+    s.dispose();
+  });
+
   it.each(FAMILIES)('%s trains: finite losses that change, no tensor leak', async (family) => {
     const data = blobs({ count: 12, size: 32, channels: family === 'default' ? 4 : 3, labelled: family === 'cgan' });
     const s = await TrainingSession.create({ family, config: TINY[family] as never, data, seed: 5 });
@@ -123,7 +131,7 @@ describe('learning-rate schedule, TTUR and condition dropout', () => {
     expect(d).toEqual(g.map((v) => expect.closeTo(2 * v, 10)));
 
     scales.length = 0;
-    const plain = await TrainingSession.create({ family: 'default', config: TINY.default as never, data: blobs({ count: 8, channels: 4 }), seed: 3 });
+    const plain = await TrainingSession.create({ family: 'default', config: { ...TINY.default, lrDecaySteps: 0 } as never, data: blobs({ count: 8, channels: 4 }), seed: 3 });
     try {
       plain.trainStep();
       plain.trainStep();

@@ -6,6 +6,7 @@ import { TrainingSession } from '../../../../src/main/ml/train/session';
 import { encodeCheckpoint, readCheckpoint, writeFileAtomic } from '../../../../src/main/ml/checkpoint';
 import { loadSampler } from '../../../../src/main/ml/sample/sampler';
 import { SMALL_GAN_LEGACY } from '../../../../src/main/ml/models/small-gan';
+import { familyModule } from '../../../../src/main/ml/models';
 import { DivergedError } from '../../../../src/main/ml/guards';
 import { FAMILIES, TINY, allFinite, blobs, tmpDir, useTestBackend } from './helpers';
 
@@ -215,13 +216,17 @@ describe('fine-tuning', () => {
     // Rewrite it as an older build wrote it: no such fields in the config.
     const c = await readCheckpoint(file);
     const config = { ...c.header.config };
-    for (const k of Object.keys(SMALL_GAN_LEGACY)) delete config[k];
+    for (const k of [...Object.keys(SMALL_GAN_LEGACY), 'lrEnd', 'lrDecaySteps']) delete config[k];
     await writeFileAtomic(file, encodeCheckpoint({ ...c.header, config }, [...c.tensors.values()]));
 
     const tuned = await TrainingSession.create({ family: 'default', data, seed: 5, init: { checkpoint: file } });
     const out = path.join(dir, 'legacy-tuned.ckpt');
     try {
       expect(tuned.config).toMatchObject(SMALL_GAN_LEGACY);
+      // …and its constant learning rate: no schedule it was not trained with (today's default has one).
+      expect(familyModule('default').defaults({ size: 32, channels: 4 })).toMatchObject({ lrDecaySteps: expect.any(Number) });
+      expect((tuned.config as { lrEnd?: number }).lrEnd).toBeUndefined();
+      expect((tuned.config as { lrDecaySteps?: number }).lrDecaySteps).toBeUndefined();
       await tuned.saveCheckpoint(out);
       const after = await readCheckpoint(out);
       // Every tensor of the old design came over, Adam moments included (same config, so kept).
