@@ -10,10 +10,11 @@
  * - D: [4×4 stride-2 conv → LeakyReLU] per halving down to 4×4 → linear over the whole 4×4 map (as
  *   DCGAN's last 4×4 conv, so D judges where things are) + minibatch stddev (ProGAN), with spectral
  *   norm on every weight (Miyato et al. 2018).
- * - Hinge loss; DiffAugment (color, translation, cutout) on reals and fakes before D; Adam 5e-4
- *   (0.5, 0.999); an EMA of G's weights is what every sample is drawn with (batch-norm running
- *   statistics come from the live G, as in BigGAN's EMA copy).
- * Widths: `width` channels at full resolution, doubling per halving up to `maxWidth`.
+ * - Hinge loss; DiffAugment (color, translation, cutout) on reals and fakes before D; Adam (0.5,
+ *   0.999) at 5e-4 falling along a cosine to 2e-4 over the first 1000 steps; an EMA of G's weights is
+ *   what every sample is drawn with (batch-norm statistics re-estimated for the EMA weights).
+ * Widths: `width` channels at full resolution (16 at 32 px: narrow and fast beats wide and slow in
+ * minutes, see `width`), doubling per halving up to `maxWidth`, in G and D alike.
  *
  * Why this design (Twemoji sample, 315 images, 32 px RGBA, batch 16, seed 9, wasm; KID×10³ from the
  * quality probe): the first design (pixel norm, transposed convs, no skips) collapsed to one orange blob
