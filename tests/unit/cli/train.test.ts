@@ -77,6 +77,16 @@ describe('atelier train: what a command line asks for', () => {
     expect((await startInput(s, { project: 'Pets', model: 'vae', steps: '10' })).family).toBe('vae');
   });
 
+  it('the engine refuses a config key the family does not have before any run exists, whichever door asks', async () => {
+    const s = setup();
+    await expect(s.call('runs.start', { projectId: 1, datasetId: 1, family: 'default', length: { steps: 1 }, config: { widht: 16 } })).rejects.toMatchObject({
+      code: 'bad_request',
+      message: expect.stringMatching(/no setting "widht"; its settings are .*\bwidth\b/),
+    });
+    await expect(s.call('runs.start', { projectId: 1, datasetId: 1, family: 'cgan', length: { steps: 1 }, config: { condDropout: 0.2, bogus: 1 } })).rejects.toThrow(/no setting "bogus"/);
+    expect(await s.call('runs.list', { projectId: 1 })).toEqual([]);
+  });
+
   it('the engine refuses a family that cannot continue the checkpoint, whichever door asks', async () => {
     const s = setup();
     const checkpointId = baseCheckpointId(s);

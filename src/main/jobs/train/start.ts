@@ -47,6 +47,10 @@ import type { WorkerMessage } from '../../engine/protocol';
 import { listJobs, liveForeignJobs } from '../../catalog/jobs';
 import { chooseWorkers } from './parallel';
 import { runParamsOf, type RunParams } from './params';
+import { checkOverrides } from '../../ml/model-session';
+import { imageConfigKeys } from '../../ml/models';
+import { textConfigKeys } from '../../ml/text/families';
+import type { ImageFamily, TextFamily } from '../../../shared/families';
 
 /** What a running run is doing between steps (see RunPhase), for views that open late. */
 export function runPhase(ctx: JobsContext, runId: number): RunPhase | null {
@@ -73,6 +77,8 @@ export function startTraining(ctx: JobsContext, input: StartTraining): RunRow {
   if (isText !== (dataset.kind === 'text')) {
     throw new AtelierError('bad_request', isText ? `${input.family} trains on text datasets; "${dataset.name}" holds images.` : `${input.family} trains on images; "${dataset.name}" is a text dataset.`);
   }
+  // Refused here, before a run exists, as well as by the session that builds the model.
+  if (input.config) checkOverrides(input.family, input.config, isText ? textConfigKeys(input.family as TextFamily) : imageConfigKeys(input.family as ImageFamily));
   const items = listTrainingItems(db, dataset.id);
   if (items.length === 0) throw new AtelierError('bad_request', `The dataset "${dataset.name}" is empty: import some ${dataset.kind === 'text' ? 'text' : 'images'} first.`);
 

@@ -31,6 +31,15 @@ export function familyModule(family: ImageFamily): ImageFamilyModule<BaseImageCo
   return FAMILIES[imageFamily(family)] as unknown as ImageFamilyModule<BaseImageConfig>;
 }
 
+/**
+ * Every config field the family knows: its defaults' fields, those old checkpoints may lack (legacy) and
+ * the optional ones. Overrides outside it are refused (model-session's checkOverrides).
+ */
+export function imageConfigKeys(family: ImageFamily): string[] {
+  const m = familyModule(family);
+  return [...new Set([...Object.keys(m.defaults({ size: 32, channels: 3 })), ...Object.keys(m.legacy ?? {}), ...(m.optional ?? [])])];
+}
+
 /** A family name from outside the library (a run's settings, a checkpoint's header), checked. */
 export function imageFamily(name: string): ImageFamily {
   if (!isImageFamily(name)) throw new AtelierError('bad_request', `Unknown image model family "${name}".`);

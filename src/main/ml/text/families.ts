@@ -19,3 +19,8 @@ export function textFamilyModule<F extends TextFamily>(family: F): TextFamilyMod
   if (!isTextFamily(family)) throw new AtelierError('bad_request', `Unknown text model family "${family}"; use one of ${TEXT_FAMILIES.join(', ')}.`);
   return MODULES[family] as TextFamilyModule<TextConfigs[F]>;
 }
+
+/** Every config field the text family knows (its defaults'); overrides outside it are refused. */
+export function textConfigKeys(family: TextFamily): string[] {
+  return Object.keys(textFamilyModule(family).defaults());
+}

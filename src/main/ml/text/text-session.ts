@@ -30,7 +30,7 @@ import type { TextCorpusData } from '../data';
 import { Rng } from '../rng';
 import { readCheckpoint } from '../checkpoint';
 import { ModelSession, checkOverrides, restoreRun, type BaseSessionState, type ConfigOverrides } from '../model-session';
-import { textFamilyModule, type TextConfigs } from './families';
+import { textConfigKeys, textFamilyModule, type TextConfigs } from './families';
 import { sampleTexts, type TextSampleRequest } from './sampler';
 import type { TextFamily, TextModel } from './model';
 import { CharVocab, type TextVocabHeader } from './vocab';
@@ -117,7 +117,7 @@ export class TextTrainingSession extends ModelSession<TextFamily, TextConfigs[Te
     validateTextData(opts.data);
     const module = textFamilyModule(opts.family);
     const defaults = module.defaults();
-    checkOverrides(opts.family, opts.config, Object.keys(defaults));
+    checkOverrides(opts.family, opts.config, textConfigKeys(opts.family));
     const config = {
       ...defaults,
       ...(opts.config ?? {}),

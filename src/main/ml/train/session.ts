@@ -43,7 +43,7 @@ import { AtelierError } from '../../../shared/errors';
 import type { AugmentSettings, ImageTensorData } from '../data';
 import { NO_AUGMENT } from '../data';
 import type { ImageConfigs } from '../models';
-import { familyModule } from '../models';
+import { familyModule, imageConfigKeys } from '../models';
 import type { ImageFamily, ImageModel, Vocab } from '../models/model';
 import { assignValues, type Role } from '../nn/params';
 import { Rng } from '../rng';
@@ -132,7 +132,7 @@ export class TrainingSession extends ModelSession<ImageFamily, ImageConfigs[Imag
     // A same-family base's own config, its missing fields read as the design it was written with.
     const baseConfig = sameFamily ? { ...(module.legacy ?? {}), ...base!.header.config } : {};
     const defaults = module.defaults({ size: opts.data.size, channels: opts.data.channels });
-    checkOverrides(opts.family, opts.config, [...Object.keys(defaults), ...Object.keys(module.legacy ?? {}), ...(module.optional ?? [])]);
+    checkOverrides(opts.family, opts.config, imageConfigKeys(opts.family));
     const config = {
       ...defaults,
       ...baseConfig,
