@@ -116,10 +116,9 @@ export class TextTrainingSession extends ModelSession<TextFamily, TextConfigs[Te
   static async create<F extends TextFamily>(opts: TextSessionOptions<F>): Promise<TextTrainingSession> {
     validateTextData(opts.data);
     const module = textFamilyModule(opts.family);
-    const defaults = module.defaults();
     checkOverrides(opts.family, opts.config, textConfigKeys(opts.family));
     const config = {
-      ...defaults,
+      ...module.defaults(),
       ...(opts.config ?? {}),
       ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}),
     } as TextConfigs[F];

@@ -131,10 +131,9 @@ export class TrainingSession extends ModelSession<ImageFamily, ImageConfigs[Imag
     const sameFamily = base?.header.family === opts.family;
     // A same-family base's own config, its missing fields read as the design it was written with.
     const baseConfig = sameFamily ? { ...(module.legacy ?? {}), ...base!.header.config } : {};
-    const defaults = module.defaults({ size: opts.data.size, channels: opts.data.channels });
     checkOverrides(opts.family, opts.config, imageConfigKeys(opts.family));
     const config = {
-      ...defaults,
+      ...module.defaults({ size: opts.data.size, channels: opts.data.channels }),
       ...baseConfig,
       ...(opts.config ?? {}),
       ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}),
