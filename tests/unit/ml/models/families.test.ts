@@ -3,8 +3,9 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { IMAGE_FAMILIES } from '../../../../src/shared/families';
 import { familyModule } from '../../../../src/main/ml/models';
 import type { ImageBatch } from '../../../../src/main/ml/models/model';
-import { SmallGan } from '../../../../src/main/ml/models/small-gan';
+import { SmallGan, fromMatte, smallGanDefaults, SMALL_GAN_LEGACY, toMatte } from '../../../../src/main/ml/models/small-gan';
 import { Adam } from '../../../../src/main/ml/nn/adam';
+import { Rng } from '../../../../src/main/ml/rng';
 import { TrainingSession } from '../../../../src/main/ml/train/session';
 import { FAMILIES, TINY, allFinite, blobs, useTestBackend } from '../train/helpers';
 
@@ -102,6 +103,63 @@ describe('image model families', () => {
     } finally {
       rgba.dispose();
     }
+  });
+});
+
+describe('RGBA inside the default model (alphaSpace)', () => {
+  beforeAll(useTestBackend);
+
+  it('matte form composites colour over white, and fromMatte gives the straight colour back wherever alpha shows', () => {
+    // Straight RGBA in [0, 1]: opaque red, half-transparent blue, fully transparent black (as emoji files hold).
+    const px = [
+      [1, 0, 0, 1],
+      [0, 0, 1, 0.5],
+      [0, 0, 0, 0],
+    ];
+    const x = tf.tensor4d(px.flat().map((v) => 2 * v - 1), [1, 1, 3, 4]);
+    const m = tf.mul(tf.add(toMatte(x), 1), 0.5).arraySync() as number[][][][];
+    expect(m[0]![0]![0]).toEqual([1, 0, 0, 1].map((v) => expect.closeTo(v, 6)));
+    expect(m[0]![0]![1]).toEqual([0.5, 0.5, 1, 0.5].map((v) => expect.closeTo(v, 6)));
+    expect(m[0]![0]![2]).toEqual([1, 1, 1, 0].map((v) => expect.closeTo(v, 6))); // transparent = white, no black step at the edge
+    const back = tf.mul(tf.add(fromMatte(toMatte(x)), 1), 0.5).arraySync() as number[][][][];
+    expect(back[0]![0]![0]).toEqual([1, 0, 0, 1].map((v) => expect.closeTo(v, 5)));
+    expect(back[0]![0]![1]).toEqual([0, 0, 1, 0.5].map((v) => expect.closeTo(v, 5)));
+    expect(back[0]![0]![2]).toEqual([1, 1, 1, 0].map((v) => expect.closeTo(v, 5)));
+    // A matte colour darker than its alpha allows is clipped, never outside [0, 1].
+    const odd = tf.mul(tf.add(fromMatte(tf.tensor4d([-1, -1, -1, 0], [1, 1, 1, 4])), 1), 0.5).dataSync();
+    expect([...odd].every((v) => v >= 0 && v <= 1)).toBe(true);
+    tf.dispose([x]);
+  });
+
+  it('is the default for new models and absent (straight) for checkpoints written before it', () => {
+    expect(smallGanDefaults({ size: 32, channels: 4 }).alphaSpace).toBe('matte');
+    expect(SMALL_GAN_LEGACY.alphaSpace).toBe('straight');
+  });
+
+  it('D sees the real RGBA batch in matte form, and generate() returns straight colour', () => {
+    const seen: number[][] = [];
+    const model = new SmallGan({ ...smallGanDefaults({ size: 32, channels: 4 }), width: 4, maxWidth: 8, diffAugment: [], mbstdGroup: 0 });
+    model.init(new Rng(3), false);
+    const orig = model.discriminator.bind(model);
+    model.discriminator = (f, x, cond) => {
+      seen.push([...(tf.slice(x, [0, 0, 0, 0], [1, 1, 1, 4]).dataSync() as Float32Array)]);
+      return orig(f, x, cond);
+    };
+    // Every real pixel: transparent black.
+    const batch: ImageBatch = { x: tf.fill([2, 32, 32, 4], -1) as tf.Tensor4D };
+    const losses = model.trainStep(batch, { step: 0, rng: new Rng(4), lrScale: 1, frozenDLayers: 0 });
+    expect(seen[0]).toEqual([1, 1, 1, -1]); // white, transparent
+    const img = model.generate(tf.randomNormal([2, model.latentDim]) as tf.Tensor2D);
+    const a = tf.slice(img, [0, 0, 0, 3], [-1, -1, -1, 1]);
+    const rgb = tf.slice(img, [0, 0, 0, 0], [-1, -1, -1, 3]);
+    // Where alpha is (near) 0 the colour is white by definition; elsewhere finite and in range.
+    const av = a.dataSync();
+    const cv = rgb.dataSync();
+    for (let i = 0; i < av.length; i++) {
+      for (let c = 0; c < 3; c++) expect(Math.abs(cv[3 * i + c]!)).toBeLessThanOrEqual(1 + 1e-6);
+    }
+    tf.dispose([batch.x, img, a, rgb, ...Object.values(losses)]);
+    model.store.dispose();
   });
 });
 
