@@ -24,6 +24,8 @@ const FAMILY_COST: Record<string, number> = { mlpgan: 0.25, dcgan: 0.7, default:
  */
 export const REFERENCE_IMG_PER_SEC: Record<string, number> = {
   'wasm/default/32': 68,
+  // 64 px, width 8: 23 536 images in 600 s, the other core busy (session 11).
+  'wasm/default/64': 39,
 };
 
 /** Ignore runs that trained too briefly for their rate to mean much (start-up, first steps). */

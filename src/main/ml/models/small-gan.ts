@@ -52,8 +52,9 @@ export interface SmallGanConfig extends BaseImageConfig {
   latentDim: number;
   /**
    * Channels at full resolution; doubles per halving of resolution, capped at `maxWidth`.
-   * 16 at 32 px (32 · 16 = 512), 1024 / size above: G's resize-convs cost the same at every resolution
-   * (channels halve as the side doubles), so halving the width cuts G's work about 4×. Measured with
+   * 16 at 32 px and 8 at 64 px (width · size = 512), 1024 / size at 128 px: G's resize-convs cost the
+   * same at every resolution (channels halve as the side doubles), so halving the width cuts G's work
+   * about 4×. Measured with
    * `npm run bench:quality` (six sets, 32 px RGB on white, 10 min, side by side with another one-thread
    * job on the 2-core machine, seed 0, KID×10³ learned / random-conv by shared/eval/kid.py, 256 samples,
    * both with the lr schedule below): width 32 did 897–947 steps, width 16 2543–2730;
@@ -68,7 +69,11 @@ export interface SmallGanConfig extends BaseImageConfig {
    * Twemoji from grid-textured blobs to smooth yellow discs, red/blue flag-like and blue square
    * patches; pixelarticons to crisp boxed glyphs; Tabler to outlines with inner strokes (a little more
    * speckle); game-icons to black silhouettes with speckled holes; MNIST to softer digit-like strokes.
-   * 64 and 128 px keep 1024 / size until the 64 px variants are measured.
+   * At 64 px the same rule (width · size = 512) gives 8: Twemoji 64 px RGB, 10 min (session 11, one run
+   * each, the machine shared with a base-model build), width 16 did 386 steps and scored 1492 / 67.6
+   * (orange/blue streaky smears; that run also shared with the peer: three jobs on two cores), width 8
+   * 1471 steps and 883 / 38.6 (yellow discs, red/blue flag-like patches, some grid texture inside);
+   * the peer in the three-job run 1734 / 45.7. 128 px keeps 1024 / size (8), unmeasured.
    */
   width: number;
   /** Widest layer (at 4×4). */
@@ -230,7 +235,7 @@ export function smallGanDefaults(data: { size: number; channels: 1 | 3 | 4 }): S
   const head = scaledWidthDefaults(data, SMALL_GAN_SIZES, 128);
   return {
     ...head,
-    width: head.size === 32 ? 16 : head.width, // see `width`
+    width: head.size <= 64 ? 512 / head.size : head.width, // see `width`
     lr: 5e-4,
     lrEnd: 2e-4,
     lrDecaySteps: 1000,

@@ -11,7 +11,7 @@
  *
  * The issue's whole order holds: real held-out < a converged model's samples < blurred copies < ...
  * The model is the shipped conditional emoji base prompted as the data is labelled (face → smileys-emotion,
- * animal → animals-nature, food → food-drink; KID×10³ ≈ 250–300 against blur's ≈ 700–820). The old
+ * animal → animals-nature, food → food-drink; KID×10³ ≈ 235–285 against blur's ≈ 700–820 with session 11's base). The old
  * unconditional Twemoji base ranked behind the blurred copies (≈ 1300–1900), so until session 9 the model
  * was asserted only between the held-out images and the grey background. One part is measured but not
  * asserted as written (numbers and reasons in docs/quality-metric.md): "one image repeated" depends on the
