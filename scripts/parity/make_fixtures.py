@@ -27,6 +27,8 @@ The reference is written from the papers / reference code, not from Atelier's im
   random draws fixed and stored.
 - Hinge loss, minibatch stddev (Karras et al.: std over a group, mean over features), EMA of G's weights
   with warm-up decay min(decay, (1+t)/(10+t)), torch.optim.Adam.
+- RGBA as colour over white (alphaSpace 'matte'): the real batch is matted before D, the sample is
+  turned back into straight colour.
 """
 import base64, json, os, sys
 import numpy as np
@@ -226,11 +228,25 @@ def draw_aug(n, size):
     }
 
 
+def to_matte(x):
+    """Straight RGBA in [-1, 1] (NHWC) → colour composited over white, plus alpha (alphaSpace 'matte')."""
+    c, a = ((x + 1) / 2).split([3, 1], dim=3)
+    return torch.cat([c * a + 1 - a, a], 3) * 2 - 1
+
+
+def from_matte(x):
+    """The inverse: colour = (m − (1 − α)) / α clipped to [0, 1], white where α < 0.5/255."""
+    m, a = ((x + 1) / 2).split([3, 1], dim=3)
+    c = ((m - (1 - a)) / a.clamp(min=0.5 / 255)).clamp(0, 1)
+    c = torch.where((a > 0.5 / 255).expand_as(c), c, torch.ones_like(c))
+    return torch.cat([c, a], 3) * 2 - 1
+
+
 def small_gan_fixture(file='small-gan.json', **design):
     """The default model's step; `design` overrides the design options (gUpsample, dHead) for a variant."""
     cfg = dict(size=32, channels=4, latentDim=8, width=2, maxWidth=8, lr=2e-4, beta1=0.5, beta2=0.999, emaDecay=0.999,
                diffAugment=['color', 'translation', 'cutout'], mbstdGroup=2, gNorm='batch', gSkip=True, gUpsample='resize',
-               gOutInitScale=0.1, gNormBias=False, gEmaStats=True, batchSize=4, heldOutFraction=0)
+               gOutInitScale=0.1, gNormBias=False, gEmaStats=True, alphaSpace='matte', batchSize=4, heldOutFraction=0)
     cfg.update(design)
     flatten = cfg.get('dHead') == 'flatten'
     S, C, Z, n, g = cfg['size'], cfg['channels'], cfg['latentDim'], cfg['batchSize'], cfg['mbstdGroup']
@@ -347,7 +363,7 @@ def small_gan_fixture(file='small-gan.json', **design):
         with torch.no_grad():
             fake = G(live, z1, True, False)
         sigma = power_iterate()
-        scores = D(torch.cat([diffaugment(x, aD, S), diffaugment(fake, aD, S)]), sigma)
+        scores = D(torch.cat([diffaugment(to_matte(x), aD, S), diffaugment(fake, aD, S)]), sigma)
         real, fk = scores[:n], scores[n:]
         lossD = torch.relu(1 - real).mean() + torch.relu(1 + fk).mean()
         lossD.backward()
@@ -377,7 +393,7 @@ def small_gan_fixture(file='small-gan.json', **design):
         standing['estimating'] = True
         G(ema, zstats, False, False)
         standing['estimating'] = False
-        sample = G(ema, zs, False, False)
+        sample = from_matte(G(ema, zs, False, False))
     after = {k: enc(v) for k, v in P.items() if not (k.startswith('ema/') and (k.endswith('/mean') or k.endswith('/var')))}
     write(file, {
         'family': 'default', 'config': cfg, 'init': init, 'steps': steps, 'grads': grads, 'after': after,
