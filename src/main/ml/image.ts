@@ -10,6 +10,11 @@ export function fromBytes(pixels: Uint8Array, shape: [number, number, number, nu
   return tf.tensor4d(Float32Array.from(pixels, (v) => v / 255), shape);
 }
 
+/** Straight colour [n, s, s, 3] with alpha [n, s, s, 1], both in [0, 1], composited over white. */
+export function overWhite(c: tf.Tensor4D, a: tf.Tensor4D): tf.Tensor4D {
+  return tf.add(tf.mul(c, a), tf.sub(1, a));
+}
+
 /** Converts [n, s, s, from] in [0, 1] to `to` channels (RGBA → RGB/grey composites over white). */
 export function convertChannels(x: tf.Tensor4D, to: 1 | 3 | 4): tf.Tensor4D {
   const from = x.shape[3];
@@ -18,7 +23,7 @@ export function convertChannels(x: tf.Tensor4D, to: 1 | 3 | 4): tf.Tensor4D {
     let rgb: tf.Tensor4D;
     if (from === 4) {
       const [c, a] = tf.split(x, [3, 1], 3) as [tf.Tensor4D, tf.Tensor4D];
-      rgb = tf.add(tf.mul(c, a), tf.sub(1, a));
+      rgb = overWhite(c, a);
     } else if (from === 1) {
       rgb = tf.tile(x, [1, 1, 1, 3]);
     } else {

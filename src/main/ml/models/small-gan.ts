@@ -38,6 +38,7 @@ import { ParamStore } from '../nn/params';
 import { bilinearUp2x, blur3 } from '../nn/resample';
 import { SpectralNorm, disposeVectors } from '../nn/spectral-norm';
 import type { Rng } from '../rng';
+import { overWhite } from '../image';
 import { DIFFAUGMENT_ALL, diffAugment, drawDiffAugment, type DiffAugmentOp } from '../nn/diffaugment';
 import { checkCommon, configError, drawLatents, lrelu, minimize, stagesFor } from './common';
 import type { BaseImageConfig, Conditioning, ImageBatch, ImageFamilyModule, ImageModel, StepContext, Vocab } from './model';
@@ -522,8 +523,7 @@ export class SmallGan implements ImageModel {
 export function toMatte(x: tf.Tensor4D): tf.Tensor4D {
   return tf.tidy(() => {
     const [c, a] = tf.split(tf.mul(tf.add(x, 1), 0.5), [3, 1], 3) as [tf.Tensor4D, tf.Tensor4D];
-    const m = tf.add(tf.mul(c, a), tf.sub(1, a));
-    return tf.sub(tf.mul(tf.concat([m, a], 3), 2), 1) as tf.Tensor4D;
+    return tf.sub(tf.mul(tf.concat([overWhite(c, a), a], 3), 2), 1) as tf.Tensor4D;
   });
 }
 
