@@ -220,7 +220,7 @@ export async function startInput(service: Service, flags: TrainFlags): Promise<S
   };
 }
 
-/** --config: a JSON object of scalar overrides (the contract's shape; the model validates the values). */
+/** --config: a JSON object of overrides (the contract checks the shape; the model the names and values). */
 function parseConfig(text: string | undefined): StartTraining['config'] {
   if (text === undefined) return undefined;
   let value: unknown;
@@ -231,7 +231,8 @@ function parseConfig(text: string | undefined): StartTraining['config'] {
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new AtelierError('bad_request', `--config must be a JSON object such as '{"width":16}'.`);
   for (const [k, v] of Object.entries(value)) {
-    if (!['number', 'boolean', 'string'].includes(typeof v)) throw new AtelierError('bad_request', `--config: "${k}" must be a number, a boolean or a string.`);
+    const scalar = (x: unknown) => ['number', 'boolean', 'string'].includes(typeof x);
+    if (!scalar(v) && !(Array.isArray(v) && v.every(scalar))) throw new AtelierError('bad_request', `--config: "${k}" must be a number, a boolean, a string or a list of them (e.g. {"diffAugment":["translation"]}).`);
   }
   return value as StartTraining['config'];
 }

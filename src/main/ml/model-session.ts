@@ -37,12 +37,37 @@ export type ConfigOverrides = Readonly<Record<string, unknown>>;
 
 /**
  * Refuses overrides of fields the family does not have (a typo such as "widht" would otherwise be
- * ignored without a word and the run would train the default), naming the ones it has.
+ * ignored without a word and the run would train the default), naming the ones it has, and values of
+ * another kind than the default's (a number, a boolean, a string, or a list of one of these): "16"
+ * for width would otherwise pass a check such as `width >= 1` and reach the layers as a string.
+ * `shape` holds each field with its default (undefined for optional ones: their validate checks them).
  */
-export function checkOverrides(family: string, overrides: object | undefined, known: readonly string[]): void {
-  const unknown = Object.keys(overrides ?? {}).filter((k) => !known.includes(k));
-  if (unknown.length === 0) return;
-  throw new AtelierError('bad_request', `${family} model: no setting ${unknown.map((k) => `"${k}"`).join(', ')}; its settings are ${[...new Set(known)].sort().join(', ')}.`);
+export function checkOverrides(family: string, overrides: object | undefined, shape: Readonly<Record<string, unknown>>): void {
+  const known = Object.keys(shape);
+  const entries = Object.entries(overrides ?? {});
+  const unknown = entries.map(([k]) => k).filter((k) => !known.includes(k));
+  if (unknown.length > 0) throw new AtelierError('bad_request', `${family} model: no setting ${unknown.map((k) => `"${k}"`).join(', ')}; its settings are ${[...new Set(known)].sort().join(', ')}.`);
+  for (const [k, v] of entries) {
+    const def = shape[k];
+    if (def === undefined || sameKind(def, v)) continue;
+    throw new AtelierError('bad_request', `${family} model: "${k}" must be ${kindOf(def)} (its default is ${JSON.stringify(def)}); got ${JSON.stringify(v)}.`);
+  }
+}
+
+/** Same kind of value: both lists (of the same element type, when both have elements) or the same typeof. */
+function sameKind(def: unknown, v: unknown): boolean {
+  if (Array.isArray(def) || Array.isArray(v)) {
+    if (!Array.isArray(def) || !Array.isArray(v)) return false;
+    const kinds = new Set([...def, ...v].map((x) => typeof x));
+    return kinds.size <= 1;
+  }
+  return def === null ? v === null : v !== null && typeof v === typeof def;
+}
+
+/** 'a number', 'a list of strings', … (for the error). */
+function kindOf(v: unknown): string {
+  if (Array.isArray(v)) return v.length ? `a list of ${typeof v[0]}s` : 'a list';
+  return v === null ? 'null' : `a ${typeof v}`;
 }
 
 export abstract class ModelSession<F extends string, C extends object, M extends { readonly store: ParamStore }> {

@@ -30,8 +30,11 @@ export const StartTraining = z.strictObject({
   seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
   backend: z.enum(BACKEND_CHOICES).optional(),
   name: z.string().trim().min(1).max(120).optional(),
-  /** Advanced: overrides of the family's config (validated by the model). */
-  config: z.record(z.string(), z.union([z.number(), z.boolean(), z.string()])).optional(),
+  /**
+   * Advanced: overrides of the family's config, each a number, boolean, string or a short list of
+   * numbers or strings (e.g. `diffAugment: ['translation']`); the model checks names, kinds and values.
+   */
+  config: z.record(z.string().max(64), z.union([z.number(), z.boolean(), z.string().max(200), z.array(z.union([z.number(), z.string().max(64)])).max(64)])).optional(),
   /** Fine-tune from a checkpoint (own run, imported or base model). */
   from: z
     .strictObject({

@@ -49,13 +49,15 @@ describe('atelier train: what a command line asks for', () => {
     await expect(startInput(s, { project: 'Pets', from: 'emoji-base-32', model: 'nonsense', steps: '10' })).rejects.toThrow(/--model must be one of/);
   });
 
-  it('--config passes scalar overrides to the model, and refuses what is not a JSON object of scalars', async () => {
+  it('--config passes overrides (scalars and lists) to the model, and refuses what is not a JSON object of them', async () => {
     const s = setup();
     expect((await startInput(s, { project: 'Pets', model: 'default', steps: '10', config: '{"width":16,"lr":0.0002}' })).config).toEqual({ width: 16, lr: 0.0002 });
     expect((await startInput(s, { project: 'Pets', model: 'default', steps: '10' })).config).toBeUndefined();
     await expect(startInput(s, { project: 'Pets', model: 'default', steps: '10', config: '{width:16}' })).rejects.toThrow(/--config must be a JSON object/);
     await expect(startInput(s, { project: 'Pets', model: 'default', steps: '10', config: '[16]' })).rejects.toThrow(/--config must be a JSON object/);
-    await expect(startInput(s, { project: 'Pets', model: 'default', steps: '10', config: '{"diffAugment":["color"]}' })).rejects.toThrow(/"diffAugment" must be a number, a boolean or a string/);
+    expect((await startInput(s, { project: 'Pets', model: 'default', steps: '10', config: '{"diffAugment":["translation"]}' })).config).toEqual({ diffAugment: ['translation'] });
+    await expect(startInput(s, { project: 'Pets', model: 'default', steps: '10', config: '{"diffAugment":{"op":"color"}}' })).rejects.toThrow(/"diffAugment" must be a number, a boolean, a string or a list of them/);
+    await expect(startInput(s, { project: 'Pets', model: 'default', steps: '10', config: '{"diffAugment":[["color"]]}' })).rejects.toThrow(/"diffAugment" must be a number, a boolean, a string or a list of them/);
   });
 
   it('--from a checkpoint id of a trained model takes that model’s family and size', async () => {
@@ -84,6 +86,11 @@ describe('atelier train: what a command line asks for', () => {
       message: expect.stringMatching(/no setting "widht"; its settings are .*\bwidth\b/),
     });
     await expect(s.call('runs.start', { projectId: 1, datasetId: 1, family: 'cgan', length: { steps: 1 }, config: { condDropout: 0.2, bogus: 1 } })).rejects.toThrow(/no setting "bogus"/);
+    // A value of another kind than the setting's: "16" would pass `width >= 1` and reach the layers as a string.
+    await expect(s.call('runs.start', { projectId: 1, datasetId: 1, family: 'default', length: { steps: 1 }, config: { width: '16' } })).rejects.toThrow(/"width" must be a number \(its default is \d+\); got "16"/);
+    await expect(s.call('runs.start', { projectId: 1, datasetId: 1, family: 'default', length: { steps: 1 }, config: { diffAugment: 'color' } })).rejects.toThrow(/"diffAugment" must be a list of strings/);
+    await expect(s.call('runs.start', { projectId: 1, datasetId: 1, family: 'default', length: { steps: 1 }, config: { diffAugment: [1] } })).rejects.toThrow(/"diffAugment" must be a list of strings/);
+    await expect(s.call('runs.start', { projectId: 1, datasetId: 1, family: 'mlpgan', length: { steps: 1 }, config: { gHidden: ['64'] } })).rejects.toThrow(/"gHidden" must be a list of numbers/);
     expect(await s.call('runs.list', { projectId: 1 })).toEqual([]);
   });
 

@@ -48,8 +48,8 @@ import { listJobs, liveForeignJobs } from '../../catalog/jobs';
 import { chooseWorkers } from './parallel';
 import { runParamsOf, type RunParams } from './params';
 import { checkOverrides } from '../../ml/model-session';
-import { imageConfigKeys } from '../../ml/models';
-import { textConfigKeys } from '../../ml/text/families';
+import { imageConfigShape } from '../../ml/models';
+import { textConfigShape } from '../../ml/text/families';
 import type { ImageFamily, TextFamily } from '../../../shared/families';
 
 /** What a running run is doing between steps (see RunPhase), for views that open late. */
@@ -78,7 +78,7 @@ export function startTraining(ctx: JobsContext, input: StartTraining): RunRow {
     throw new AtelierError('bad_request', isText ? `${input.family} trains on text datasets; "${dataset.name}" holds images.` : `${input.family} trains on images; "${dataset.name}" is a text dataset.`);
   }
   // Refused here, before a run exists, as well as by the session that builds the model.
-  if (input.config) checkOverrides(input.family, input.config, isText ? textConfigKeys(input.family as TextFamily) : imageConfigKeys(input.family as ImageFamily));
+  if (input.config) checkOverrides(input.family, input.config, isText ? textConfigShape(input.family as TextFamily) : imageConfigShape(input.family as ImageFamily));
   const items = listTrainingItems(db, dataset.id);
   if (items.length === 0) throw new AtelierError('bad_request', `The dataset "${dataset.name}" is empty: import some ${dataset.kind === 'text' ? 'text' : 'images'} first.`);
 

@@ -35,9 +35,14 @@ export function familyModule(family: ImageFamily): ImageFamilyModule<BaseImageCo
  * Every config field the family knows: its defaults' fields, those old checkpoints may lack (legacy) and
  * the optional ones. Overrides outside it are refused (model-session's checkOverrides).
  */
-export function imageConfigKeys(family: ImageFamily): string[] {
+/**
+ * Every setting a family's config may hold, with its default (what its type is checked against;
+ * undefined for optional fields and ones only old checkpoints have).
+ */
+export function imageConfigShape(family: ImageFamily): Record<string, unknown> {
   const m = familyModule(family);
-  return [...new Set([...Object.keys(m.defaults({ size: 32, channels: 3 })), ...Object.keys(m.legacy ?? {}), ...(m.optional ?? [])])];
+  const shape: Record<string, unknown> = Object.fromEntries((m.optional ?? []).map((k) => [k, undefined]));
+  return { ...shape, ...(m.legacy ?? {}), ...m.defaults({ size: 32, channels: 3 }) };
 }
 
 /** A family name from outside the library (a run's settings, a checkpoint's header), checked. */

@@ -273,7 +273,7 @@ export function validateSmallGan(family: string, c: SmallGanConfig): void {
   if (c.gOutInitScale !== undefined && !(c.gOutInitScale > 0)) throw configError(family, 'gOutInitScale must be > 0');
   if (c.alphaSpace !== undefined && c.alphaSpace !== 'straight' && c.alphaSpace !== 'matte') throw configError(family, "alphaSpace must be 'straight' or 'matte'");
   if (c.mbstdGroup !== undefined && !(Number.isInteger(c.mbstdGroup) && c.mbstdGroup >= 0)) throw configError(family, 'mbstdGroup must be an integer ≥ 0');
-  if (!c.diffAugment.every((op) => (DIFFAUGMENT_ALL as readonly string[]).includes(op))) throw configError(family, 'unknown DiffAugment op');
+  if (!Array.isArray(c.diffAugment) || !c.diffAugment.every((op) => (DIFFAUGMENT_ALL as readonly string[]).includes(op))) throw configError(family, `unknown DiffAugment op in ${JSON.stringify(c.diffAugment)}; diffAugment is a list of ${DIFFAUGMENT_ALL.join(', ')}`);
 }
 
 export class SmallGan implements ImageModel {

@@ -21,6 +21,6 @@ export function textFamilyModule<F extends TextFamily>(family: F): TextFamilyMod
 }
 
 /** Every config field the text family knows (its defaults'); overrides outside it are refused. */
-export function textConfigKeys(family: TextFamily): string[] {
-  return Object.keys(textFamilyModule(family).defaults());
+export function textConfigShape(family: TextFamily): Record<string, unknown> {
+  return { ...textFamilyModule(family).defaults() };
 }

@@ -30,7 +30,7 @@ import type { TextCorpusData } from '../data';
 import { Rng } from '../rng';
 import { readCheckpoint } from '../checkpoint';
 import { ModelSession, checkOverrides, restoreRun, type BaseSessionState, type ConfigOverrides } from '../model-session';
-import { textConfigKeys, textFamilyModule, type TextConfigs } from './families';
+import { textConfigShape, textFamilyModule, type TextConfigs } from './families';
 import { sampleTexts, type TextSampleRequest } from './sampler';
 import type { TextFamily, TextModel } from './model';
 import { CharVocab, type TextVocabHeader } from './vocab';
@@ -116,7 +116,7 @@ export class TextTrainingSession extends ModelSession<TextFamily, TextConfigs[Te
   static async create<F extends TextFamily>(opts: TextSessionOptions<F>): Promise<TextTrainingSession> {
     validateTextData(opts.data);
     const module = textFamilyModule(opts.family);
-    checkOverrides(opts.family, opts.config, textConfigKeys(opts.family));
+    checkOverrides(opts.family, opts.config, textConfigShape(opts.family));
     const config = {
       ...module.defaults(),
       ...(opts.config ?? {}),

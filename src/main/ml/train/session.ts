@@ -43,7 +43,7 @@ import { AtelierError } from '../../../shared/errors';
 import type { AugmentSettings, ImageTensorData } from '../data';
 import { NO_AUGMENT } from '../data';
 import type { ImageConfigs } from '../models';
-import { familyModule, imageConfigKeys } from '../models';
+import { familyModule, imageConfigShape } from '../models';
 import type { ImageFamily, ImageModel, Vocab } from '../models/model';
 import { assignValues, type Role } from '../nn/params';
 import { Rng } from '../rng';
@@ -131,7 +131,7 @@ export class TrainingSession extends ModelSession<ImageFamily, ImageConfigs[Imag
     const sameFamily = base?.header.family === opts.family;
     // A same-family base's own config, its missing fields read as the design it was written with.
     const baseConfig = sameFamily ? { ...(module.legacy ?? {}), ...base!.header.config } : {};
-    checkOverrides(opts.family, opts.config, imageConfigKeys(opts.family));
+    checkOverrides(opts.family, opts.config, imageConfigShape(opts.family));
     const config = {
       ...module.defaults({ size: opts.data.size, channels: opts.data.channels }),
       ...baseConfig,

@@ -51,6 +51,18 @@ describe('image model families', () => {
     s.dispose();
   });
 
+  it('takes list settings such as the DiffAugment policy, and trains with them', async () => {
+    const s = await TrainingSession.create({ family: 'default', config: { ...TINY.default, diffAugment: ['translation'] }, data: blobs({ count: 8 }), seed: 1 });
+    try {
+      expect(s.config).toMatchObject({ diffAugment: ['translation'] });
+      expect(Number.isFinite(s.trainStep().losses.d)).toBe(true);
+    } finally {
+      s.dispose();
+    }
+    const bad = TrainingSession.create({ family: 'default', config: { ...TINY.default, diffAugment: ['blur'] }, data: blobs({ count: 8 }), seed: 1 });
+    await expect(bad).rejects.toMatchObject({ code: 'bad_request', message: expect.stringMatching(/unknown DiffAugment op/) });
+  });
+
   it.each(FAMILIES)('%s trains: finite losses that change, no tensor leak', async (family) => {
     const data = blobs({ count: 12, size: 32, channels: family === 'default' ? 4 : 3, labelled: family === 'cgan' });
     const s = await TrainingSession.create({ family, config: TINY[family] as never, data, seed: 5 });
