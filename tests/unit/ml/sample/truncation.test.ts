@@ -69,13 +69,13 @@ describe('truncation towards a data-supported centre', () => {
   });
 });
 
-describe('ψ = 0.5 keeps images (the shipped RGBA base on its own kind of data)', () => {
-  let basePath: string;
+/** Every shipped base model (32 and 64 px): each must keep its images at ψ = 0.5. */
+const SHIPPED_BASES = (JSON.parse(fs.readFileSync(path.join(ROOT, 'resources/models/index.json'), 'utf8')) as { models: Array<{ id: string; file: string }> }).models;
+
+describe.each(SHIPPED_BASES)('ψ = 0.5 keeps images (the shipped RGBA base $id on its own kind of data)', (base) => {
+  const basePath = path.join(ROOT, 'resources/models', base.file);
   beforeAll(async () => {
     await useTestBackend();
-    const index = JSON.parse(fs.readFileSync(path.join(ROOT, 'resources/models/index.json'), 'utf8')) as { models: Array<{ file: string; size: number }> };
-    const base = index.models.find((m) => m.size === 32) ?? index.models[0]!;
-    basePath = path.join(ROOT, 'resources/models', base.file);
   });
 
   it('makes no more near-empty images (alpha or contrast below the data’s 1st percentile) than the data has', async () => {
