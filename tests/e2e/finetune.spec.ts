@@ -47,7 +47,8 @@ test('fine-tune from the base model and train from scratch, from the UI; lineage
   await expect(page.getByTestId('train-form')).toBeVisible();
 
   const tuned = await startFromForm(page, { fineTune: true, name: 'Produce from base' });
-  await expect(page.getByTestId('run-parent')).toContainText('Emoji base');
+  // Two bases are shipped (32 and 64 px); the form picks the one whose size fits this small set.
+  await expect(page.getByTestId('run-parent')).toContainText('Emoji base (32 px)');
   await studio.screenshot('finetune-finished');
 
   await page.getByTestId('train-new').click();
@@ -64,8 +65,11 @@ test('fine-tune from the base model and train from scratch, from the UI; lineage
     .filter((c) => c.name === 'iTXt' || c.name === 'tEXt')
     .map((c) => Buffer.from(c.data).toString('utf8'))
     .join('\n');
-  const models = JSON.parse((await studio.cli('models', 'list', '--json')).trim().split('\n').at(-1)!) as Array<{ source: string; checkpoints: Array<{ sha256: string }> }>;
-  const baseSha = models.find((m) => m.source === 'base')!.checkpoints[0]!.sha256;
+  const models = JSON.parse((await studio.cli('models', 'list', '--json')).trim().split('\n').at(-1)!) as Array<{ source: string; size: number | null; checkpoints: Array<{ sha256: string }> }>;
+  const bases = models.filter((m) => m.source === 'base');
+  expect(bases.map((m) => m.size).sort()).toEqual([32, 64]);
+  const baseSha = bases.find((m) => m.size === 32)!.checkpoints[0]!.sha256;
   expect(text).toContain(baseSha);
-  expect(text).toContain('Emoji base');
+  expect(text).not.toContain(bases.find((m) => m.size === 64)!.checkpoints[0]!.sha256);
+  expect(text).toContain('Emoji base (32 px)');
 });

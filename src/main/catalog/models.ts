@@ -64,10 +64,15 @@ export function getModel(db: Db, id: number): ModelRow {
   return toModel(r);
 }
 
-/** Models usable in a project: its own, plus base and imported models (no project) available to all. */
+/**
+ * Models usable in a project: its own, plus base and imported models (no project) available to all.
+ * Base models come first, in the order they were registered (resources/models/index.json's order: the
+ * 32 px base, then the 64 px one), so a new project's Create view starts from the first; the rest
+ * newest first.
+ */
 export function listModels(db: Db, projectId: number | null): ModelRow[] {
   const rows = db
-    .prepare('SELECT * FROM model WHERE project_id IS ? OR project_id IS NULL ORDER BY (source = \'base\') DESC, id DESC')
+    .prepare("SELECT * FROM model WHERE project_id IS ? OR project_id IS NULL ORDER BY (source = 'base') DESC, CASE WHEN source = 'base' THEN id ELSE -id END")
     .all(projectId) as Raw[];
   return rows.map(toModel);
 }

@@ -49,6 +49,15 @@ describe('atelier train: what a command line asks for', () => {
     await expect(startInput(s, { project: 'Pets', from: 'emoji-base-32', model: 'nonsense', steps: '10' })).rejects.toThrow(/--model must be one of/);
   });
 
+  it('lists the shipped bases first, in their shipped order (32 px, then 64 px)', async () => {
+    const s = setup();
+    const bases = (await s.call('models.list', { projectId: 1 })).filter((m) => m.source === 'base');
+    expect(bases.map((m) => [m.name, m.size])).toEqual([
+      ['Emoji base (32 px)', 32],
+      ['Emoji base (64 px)', 64],
+    ]);
+  });
+
   it('--config passes overrides (scalars and lists) to the model, and refuses what is not a JSON object of them', async () => {
     const s = setup();
     expect((await startInput(s, { project: 'Pets', model: 'default', steps: '10', config: '{"width":16,"lr":0.0002}' })).config).toEqual({ width: 16, lr: 0.0002 });
