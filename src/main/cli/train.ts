@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { fail, printResult, progressBar, type GlobalOptions } from './output';
 import { openService } from './context';
 import { AtelierError } from '../../shared/errors';
-import { ModelFamily, type Dataset, type Run, type StartTraining, type TrainLength } from '../../shared/contract';
+import { ConfigValue, ModelFamily, type Dataset, type Run, type StartTraining, type TrainLength } from '../../shared/contract';
 import { canFineTune, proposedImageFamily } from '../../shared/conditioning';
 import { KID_MEASURES, familyLabel, formatBestMetric, formatKid, formatMeasure, formatStarted } from '../../shared/run-format';
 import { isTextFamily } from '../../shared/families';
@@ -231,8 +231,7 @@ function parseConfig(text: string | undefined): StartTraining['config'] {
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new AtelierError('bad_request', `--config must be a JSON object such as '{"width":16}'.`);
   for (const [k, v] of Object.entries(value)) {
-    const scalar = (x: unknown) => ['number', 'boolean', 'string'].includes(typeof x);
-    if (!scalar(v) && !(Array.isArray(v) && v.every(scalar))) throw new AtelierError('bad_request', `--config: "${k}" must be a number, a boolean, a string or a list of them (e.g. {"diffAugment":["translation"]}).`);
+    if (!ConfigValue.safeParse(v).success) throw new AtelierError('bad_request', `--config: "${k}" must be a number, a boolean, a string or a list of them (e.g. {"diffAugment":["translation"]}).`);
   }
   return value as StartTraining['config'];
 }

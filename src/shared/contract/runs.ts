@@ -19,6 +19,9 @@ export type TrainLength = z.infer<typeof TrainLength>;
 
 export const BACKEND_CHOICES = ['auto', 'tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 
+/** One config override's value: a number, boolean, string or a short list of numbers or strings. */
+export const ConfigValue = z.union([z.number(), z.boolean(), z.string().max(200), z.array(z.union([z.number(), z.string().max(64)])).max(64)]);
+
 export const StartTraining = z.strictObject({
   projectId: Id,
   datasetId: Id,
@@ -34,7 +37,7 @@ export const StartTraining = z.strictObject({
    * Advanced: overrides of the family's config, each a number, boolean, string or a short list of
    * numbers or strings (e.g. `diffAugment: ['translation']`); the model checks names, kinds and values.
    */
-  config: z.record(z.string().max(64), z.union([z.number(), z.boolean(), z.string().max(200), z.array(z.union([z.number(), z.string().max(64)])).max(64)])).optional(),
+  config: z.record(z.string().max(64), ConfigValue).optional(),
   /** Fine-tune from a checkpoint (own run, imported or base model). */
   from: z
     .strictObject({
