@@ -10,9 +10,10 @@
  * - D: [4×4 stride-2 conv → LeakyReLU] per halving down to 4×4 → linear over the whole 4×4 map (as
  *   DCGAN's last 4×4 conv, so D judges where things are) + minibatch stddev (ProGAN), with spectral
  *   norm on every weight (Miyato et al. 2018).
- * - Hinge loss; DiffAugment (color, translation; no cutout, see `diffAugment`) on reals and fakes before D; Adam (0.5,
- *   0.999) at 5e-4 falling along a cosine to 2e-4 over the first 1000 steps; an EMA of G's weights is
- *   what every sample is drawn with (batch-norm statistics re-estimated for the EMA weights).
+ * - Hinge loss; DiffAugment (color, translation; no cutout, see `diffAugment`) on reals and fakes
+ *   before D; Adam (0.5, 0.999) at 5e-4 falling along a cosine to 2e-4 over the first 1000 steps; an
+ *   EMA of G's weights is what every sample is drawn with (batch-norm statistics re-estimated for the
+ *   EMA weights).
  * Widths: `width` channels at full resolution (16 at 32 px: narrow and fast beats wide and slow in
  * minutes, see `width`), doubling per halving up to `maxWidth`, in G and D alike.
  *

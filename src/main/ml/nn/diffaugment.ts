@@ -1,6 +1,7 @@
 /**
  * DiffAugment (Zhao et al. 2020, "Differentiable Augmentation for Data-Efficient GAN Training"):
- * the policy color + translation + cutout, applied to BOTH real and generated images before D, with the
+ * the ops color, translation and cutout (the paper's policy uses all three; the default model's is
+ * color + translation, see small-gan.ts), applied to BOTH real and generated images before D, with the
  * generated path differentiable so G learns through it. This is what lets a GAN train on a few hundred
  * images without D memorising them.
  *

@@ -228,11 +228,9 @@ class CreateState {
     try {
       const all = await api.call('models.list', { projectId: this.projectId });
       // Models with at least one checkpoint can be sampled: image models draw, text models write.
-      // The project's own models first (newest first), then shipped base and imported ones in the
-      // engine's order (bases as shipped: 32 px first).
-      this.models = all
-        .filter((m) => m.checkpoints.length > 0)
-        .sort((a, b) => Number(a.projectId === null) - Number(b.projectId === null) || (a.projectId === null ? 0 : b.createdAt - a.createdAt));
+      // The project's own models first, then shipped base and imported ones; within each, the engine's
+      // order (listModels: bases as shipped, 32 px first; the rest newest first). The sort is stable.
+      this.models = all.filter((m) => m.checkpoints.length > 0).sort((a, b) => Number(a.projectId === null) - Number(b.projectId === null));
       if (this.modelId === null || !this.models.some((m) => m.id === this.modelId)) this.modelId = this.models[0]?.id ?? null;
       this.error = null;
     } catch (err) {
